@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+    // aedes 1.x and hexy (node-opcua-debug) ship ESM; let ts-jest turn them into CJS.
+    '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(aedes|aedes-.*|hexy)/)'],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,3 @@
+export * from './anomaly';
+export * from './decode-result';
+export * from './direction';
