@@ -6,9 +6,10 @@ module.exports = {
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
     // aedes 1.x and hexy (node-opcua-debug) ship ESM; let ts-jest turn them into CJS.
-    '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true }],
+    '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true, ignoreDeprecations: '6.0' }, isolatedModules: true }],
   },
   transformIgnorePatterns: ['/node_modules/(?!(aedes|aedes-.*|hexy)/)'],
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -9,6 +9,9 @@
  */
 import type { ProtocolName } from '../daemon/pipeline/contract';
 import type { CompiledModbusRule, ModbusConduitOptions } from './matchers/modbus';
+import type { CompiledRelay } from './relay';
+import type { CompiledMqttRule, MqttConduitOptions } from './matchers/mqtt';
+import type { CompiledOpcuaRule, OpcuaConduitOptions } from './matchers/opcua';
 
 export type Mode = 'enforce' | 'monitor';
 
@@ -27,6 +30,7 @@ export interface CompiledAsset {
   readonly role: string | null;
   readonly vendor: string | null;
   readonly safetyCritical: boolean;
+  readonly notes: string | null;
 }
 
 export interface ConduitLimits {
@@ -45,10 +49,15 @@ export interface RuleWindow {
   readonly end: number;
 }
 
-/** Everything that applies to one client address on one conduit. */
+/** Everything that applies to one client address on one conduit (only the rules naming it, in file order). */
 export interface ClientRules {
   readonly asset: CompiledAsset;
   readonly modbus: readonly CompiledModbusRule[];
+  /** MQTT rules naming this client (absent = none). */
+  readonly mqtt?: readonly CompiledMqttRule[];
+  /** OPC UA rules naming this client (absent = none). */
+  readonly opcua?: readonly CompiledOpcuaRule[];
+  // OPC UA / MQTT engineers: add `readonly opcua: readonly CompiledOpcuaRule[];` (and mqtt) here.
 }
 
 export interface CompiledConduit {
@@ -62,6 +71,12 @@ export interface CompiledConduit {
   readonly onViolation: 'refuse' | 'close';
   readonly limits: ConduitLimits;
   readonly modbus: ModbusConduitOptions;
+  /** MQTT conduit options (absent = defaults, DEFAULT_MQTT_CONDUIT). */
+  readonly mqtt?: MqttConduitOptions;
+  /** OPC UA conduit options (absent = defaults, DEFAULT_OPCUA_CONDUIT). */
+  readonly opcua?: OpcuaConduitOptions;
+  /** Rules in this conduit (for summaries; the data path never iterates them). */
+  readonly ruleCount: number;
   /** Rules for a client address (exact IP match against asset addresses), or null: default deny. */
   rulesFor(clientIp: string): ClientRules | null;
 }
@@ -81,4 +96,6 @@ export interface CompiledPolicy {
   readonly assets: ReadonlyMap<string, CompiledAsset>;
   readonly conduits: ReadonlyMap<string, CompiledConduit>;
   assetByAddress(ip: string): CompiledAsset | null;
+  /** The fail-safe relay section (rules/relay.ts); absent or null: no relay, nothing trips. */
+  readonly relay?: CompiledRelay | null;
 }

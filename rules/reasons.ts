@@ -5,6 +5,8 @@
 export const DenyReasons = {
   /** No rule on this conduit names the client (unknown address or asset): default deny. */
   no_rule: 'no rule allows this client on this conduit',
+  /** Rules name the client, but none is active now (all outside their time windows). */
+  outside_window: 'no rule for this client is active now (outside its time window)',
   /** The conduit named in the flow no longer exists in the running policy. */
   no_conduit: 'conduit not in the running policy',
   modbus_unit_not_allowed: 'unit id not allowed',

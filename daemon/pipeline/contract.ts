@@ -76,6 +76,8 @@ export interface PipelineEnv {
   policy(): CompiledPolicy | null;
   /** Milliseconds; injected so tests and pcap replay control time. */
   now(): number;
+  /** Monotonic nanoseconds (process.hrtime.bigint() in the daemon): frame arrival for trip timings. */
+  hrnow(): bigint;
   /** Record a decision event (batched, off the forwarding path). */
   record(event: DecisionEvent): void;
   /** True when this allowed frame should be recorded as a row (sampling); denies always are. */
@@ -84,6 +86,12 @@ export interface PipelineEnv {
   count(proto: ProtocolName, outcome: 'allow' | 'deny' | 'anomaly', dir: 'request' | 'response'): void;
   /** A policy-driven violation hook (relay trip policy); never blocks. */
   violation(event: DecisionEvent, arrivedAt: bigint): void;
+  /**
+   * Optional always-on traffic counter for one flow (the audit store's per-minute
+   * traffic_counts): call once per connection, then once per decided PDU with its service key
+   * ("fc3", "ReadRequest", "publish"). Independent of sampleAllowed(), which only decides rows.
+   */
+  flowCounter?(ctx: FlowContext): (service: string, verdict: 'allow' | 'deny') => void;
 }
 
 export interface ProtocolInspector {

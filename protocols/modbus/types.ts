@@ -78,10 +78,18 @@ export type ModbusRequestBody =
 
 export type ModbusRequest = { readonly kind: 'request'; readonly mbap: Mbap } & ModbusRequestBody;
 
+/**
+ * Response PDUs. `fc` is the function code without the exception bit (0x80); `exception` says
+ * whether the bit was set (MB-AP §7), so a response pairs with its request on `fc` alone.
+ */
 export type ModbusResponse =
   | { readonly kind: 'response'; readonly mbap: Mbap; readonly fc: number; readonly exception: false;
       /** Decoded payload where the FC is known; data is the raw PDU after the function code. */
-      readonly data: Buffer; readonly values?: readonly number[]; readonly address?: number; readonly quantity?: number }
+      readonly data: Buffer; readonly values?: readonly number[]; readonly address?: number; readonly quantity?: number;
+      /** FC 8 sub-function echoed by the device. */
+      readonly subfunction?: number;
+      /** FC 43 MEI type echoed by the device. */
+      readonly mei?: number }
   | { readonly kind: 'response'; readonly mbap: Mbap; readonly fc: number; readonly exception: true; readonly exceptionCode: number };
 
 export type ModbusFrame = ModbusRequest | ModbusResponse;

@@ -1,0 +1,83 @@
+/**
+ * Composition root of the gateway daemon: policy → proxy listeners → pipeline env → audit
+ * store, logs, metrics. `otgate run` and `otgate demo` both start exactly this.
+ */
+import type net from 'node:net';
+import type { Logger } from 'winston';
+import { AuditStore, trafficFlowOf } from './audit/store';
+import { GatewayEnv } from './gateway-env';
+import { logDecision } from './log';
+import { loadAndCompile, PolicyHolder, type LoadOutcome } from './policy-holder';
+import { ProxyServer } from './proxy/proxy-server';
+import { countFrame, countReload } from './stats';
+
+export interface AppOptions {
+  readonly policyFile: string;
+  readonly dbFile: string;
+  readonly logger: Logger;
+}
+
+export class PolicyLoadError extends Error {
+  constructor(readonly outcome: Extract<LoadOutcome, { ok: false }>) {
+    super(outcome.errors.map((e) => `${e.file}:${e.line}:${e.col}: ${e.severity} ${e.code}: ${e.message}`).join('\n'));
+  }
+}
+
+export class App {
+  private constructor(
+    readonly holder: PolicyHolder,
+    readonly env: GatewayEnv,
+    readonly proxy: ProxyServer,
+    readonly audit: AuditStore,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(o: AppOptions): Promise<App> {
+    const t0 = process.hrtime.bigint();
+    const loaded = loadAndCompile(o.policyFile);
+    if (!loaded.ok) throw new PolicyLoadError(loaded);
+    for (const w of loaded.warnings) o.logger.warn(`${w.file}:${w.line}:${w.col}: warning ${w.code}: ${w.message}`);
+    const holder = new PolicyHolder(loaded.policy, o.policyFile);
+    const audit = AuditStore.open(o.dbFile, { log: o.logger });
+    audit.setPolicyHash(loaded.policy.hash);
+    const env = new GatewayEnv(holder, countFrame, (ctx) => audit.trafficCounter(trafficFlowOf(ctx, holder.policy)));
+    env.onDecision((e) => audit.enqueue(e));
+    env.onDecision((e) => logDecision(o.logger, e));
+    const proxy = new ProxyServer(env, {
+      onListening: (c, a) => o.logger.info(`conduit ${c} listening on ${a.address}:${a.port}`, { conduit: c, port: a.port }),
+      onListenError: (c, err) => o.logger.error(`conduit ${c} cannot listen: ${err.message}`, { conduit: c }),
+      onInternalError: (err, c) => o.logger.error(`internal error on conduit ${c}: ${err instanceof Error ? err.stack : String(err)}`),
+    });
+    await proxy.apply(loaded.policy);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    o.logger.info(`otgate serving ${loaded.policy.conduits.size} conduit(s) of ${loaded.policy.site} (policy ${loaded.policy.hash.slice(0, 12)}) in ${ms.toFixed(0)} ms`);
+    return new App(holder, env, proxy, audit, o.logger);
+  }
+
+  /** SIGHUP: validate + compile first; swap whole or keep the running policy. */
+  async reload(): Promise<LoadOutcome> {
+    const t0 = process.hrtime.bigint();
+    const out = this.holder.reload();
+    if (!out.ok) {
+      countReload('rejected');
+      for (const e of out.errors) this.log.error(`reload rejected: ${e.file}:${e.line}:${e.col}: ${e.code}: ${e.message}`);
+      this.log.warn('policy reload rejected; the running policy stays in force');
+      return out;
+    }
+    this.audit.setPolicyHash(out.policy.hash);
+    await this.proxy.apply(out.policy);
+    countReload('applied');
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    this.log.info(`policy reloaded (${out.policy.hash.slice(0, 12)}) in ${ms.toFixed(1)} ms; ${this.proxy.openConnections()} open connection(s) carry on`);
+    return out;
+  }
+
+  address(conduit: string): net.AddressInfo | null {
+    return this.proxy.address(conduit);
+  }
+
+  async stop(): Promise<void> {
+    await this.proxy.close();
+    this.audit.close(); // flushes what is queued
+  }
+}

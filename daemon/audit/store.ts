@@ -1,0 +1,663 @@
+/**
+ * The audit store: decision events, per-minute traffic counters and relay events in one SQLite
+ * file (better-sqlite3, WAL).
+ *
+ * Writes never happen on the forwarding path: `enqueue` pushes onto a bounded in-memory queue
+ * and returns; a timer (flushIntervalMs, unref'd) or a size threshold (batchSize, via
+ * setImmediate) writes the queue in transactions of at most batchSize rows, yielding to the
+ * event loop between them. When the queue is full, allowed
+ * rows go first (an incoming deny evicts a queued allowed row); a deny or anomaly is dropped only
+ * when the queue holds nothing but violations. Every drop is counted, violation drops are logged.
+ *
+ * Durability: WAL + synchronous=NORMAL. A commit has been written to the WAL file (in the OS page
+ * cache) before `flush()` returns, so a process crash (kill -9, OOM, abort) loses nothing
+ * committed; only an OS crash or power loss can roll back the last transactions, and the file
+ * stays consistent either way. `synchronous: 'full'` fsyncs each commit (survives power loss, at
+ * one fsync per batch). What a crash can lose is what was still queued: ≤ flushIntervalMs.
+ */
+import Database from 'better-sqlite3';
+import type { CompiledPolicy } from '../../rules/compiled';
+import type { DecisionEvent, FlowContext, ProtocolName } from '../pipeline/contract';
+import { endpointText } from '../pipeline/events';
+import { countAuditDrop, countAuditFlushError, countAuditPruned, countAuditWritten } from '../stats';
+import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations';
+
+export interface AuditStoreOptions {
+  /** Keep at most this many event rows (the newest). Default 1,000,000. 0 = no cap. */
+  readonly maxRows?: number;
+  /** Drop rows (events, counters, relay events) older than this. Default 90. 0 = no cap. */
+  readonly maxAgeDays?: number;
+  /** Batch writer period. Default 100 ms. */
+  readonly flushIntervalMs?: number;
+  /** Queue bound (events waiting for the writer). Default 20,000. */
+  readonly maxQueue?: number;
+  /**
+   * Rows per background transaction, and the queue length that triggers a write without
+   * waiting for the timer. Bounds how long one write holds the event loop. Default 256.
+   */
+  readonly batchSize?: number;
+  /** 'normal' survives process crashes; 'full' also survives power loss. Default 'normal'. */
+  readonly synchronous?: 'normal' | 'full';
+  /** Background retention period. Default 60 s. */
+  readonly pruneIntervalMs?: number;
+  /** Rows deleted per retention step (steps repeat, yielding in between). Default 2,000. */
+  readonly pruneBatch?: number;
+  /** Open for reading only (the `events` command): no migrations, no timers, no writes. */
+  readonly readonly?: boolean;
+  readonly now?: () => number;
+  readonly log?: AuditLog;
+}
+
+/** Structural subset of the winston logger. */
+export interface AuditLog {
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+  error(message: string, meta?: Record<string, unknown>): unknown;
+}
+
+export type StoredEvent = DecisionEvent & { readonly id: number; readonly policyHash: string | null };
+
+export interface EventQuery {
+  /** ms since the epoch, inclusive. */
+  readonly since?: number;
+  /** ms since the epoch, exclusive. */
+  readonly until?: number;
+  readonly verdict?: 'allow' | 'deny';
+  readonly conduit?: string;
+  readonly proto?: ProtocolName;
+  readonly anomalyOnly?: boolean;
+  /** The newest `limit` matches (default 1,000), returned oldest first. */
+  readonly limit?: number;
+}
+
+export interface AuditCounts {
+  readonly rows: number;
+  readonly allowed: number;
+  readonly denied: number;
+  readonly anomalies: number;
+  readonly relayEvents: number;
+  /** Events waiting for the writer now. */
+  readonly queued: number;
+  /** Since open: rows committed, batch transactions committed, failed flushes, drops. */
+  readonly written: number;
+  readonly transactions: number;
+  readonly flushErrors: number;
+  readonly dropped: { readonly allowed: number; readonly violation: number };
+}
+
+/** Who talks to whom on one flow, as the traffic counters key it. */
+export interface TrafficFlow {
+  readonly conduit: string | null;
+  readonly proto: ProtocolName;
+  /** Asset name, else the client IP. */
+  readonly client: string;
+  /** Asset name, else "ip:port". */
+  readonly server: string;
+}
+
+/** Count one decided PDU of a flow: service is e.g. "fc3", "ReadRequest", "publish". */
+export type TrafficCounter = (service: string, verdict: 'allow' | 'deny', ts?: number) => void;
+
+export interface TrafficCountRow {
+  /** Start of the minute, ms since the epoch. */
+  readonly minute: number;
+  readonly conduit: string | null;
+  readonly proto: ProtocolName;
+  readonly client: string;
+  readonly server: string;
+  readonly service: string;
+  readonly verdict: 'allow' | 'deny';
+  readonly frames: number;
+}
+
+export interface TrafficQuery {
+  readonly since?: number;
+  readonly until?: number;
+  readonly conduit?: string;
+  readonly verdict?: 'allow' | 'deny';
+  readonly limit?: number;
+}
+
+export interface RelayEventInput {
+  /** ms since the epoch. */
+  readonly ts: number;
+  /** e.g. trip | reset | fault | selftest | state. */
+  readonly kind: string;
+  readonly cause?: string | null;
+  readonly actor?: string | null;
+  readonly reason?: string | null;
+  /** ms since the epoch (fractional allowed): violation seen, command sent, contact confirmed. */
+  readonly triggerTs?: number | null;
+  readonly commandTs?: number | null;
+  readonly confirmedTs?: number | null;
+  readonly state?: string | null;
+  readonly detail?: Readonly<Record<string, unknown>> | null;
+}
+
+export interface RelayEventRow {
+  readonly id: number;
+  readonly ts: number;
+  readonly kind: string;
+  readonly cause: string | null;
+  readonly actor: string | null;
+  readonly reason: string | null;
+  readonly triggerTs: number | null;
+  readonly commandTs: number | null;
+  readonly confirmedTs: number | null;
+  readonly state: string | null;
+  readonly detail: Record<string, unknown> | null;
+}
+
+export interface RelayEventQuery {
+  readonly since?: number;
+  readonly until?: number;
+  readonly kind?: string;
+  /** The newest `limit` (default 1,000), returned oldest first. */
+  readonly limit?: number;
+}
+
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+const MAX_LIMIT = 1_000_000;
+/** Counter rows waiting after failed flushes are capped too (memory stays bounded). */
+const MAX_PENDING_COUNTS = 100_000;
+
+/** A deny, an anomaly or an enforcement action: the rows that must survive overload. */
+export function isViolation(e: DecisionEvent): boolean {
+  return e.verdict === 'deny' || e.anomaly !== null || (e.action !== 'forwarded' && e.action !== 'observed');
+}
+
+/** The counter key of a flow: asset names where the policy knows the endpoints. */
+export function trafficFlowOf(ctx: FlowContext, policy: CompiledPolicy | null): TrafficFlow {
+  return {
+    conduit: ctx.conduit,
+    proto: ctx.protocol,
+    client: policy?.assetByAddress(ctx.client.ip)?.name ?? ctx.client.ip,
+    server: policy?.assetByAddress(ctx.server.ip)?.name ?? endpointText(ctx.server),
+  };
+}
+
+function fieldsJson(fields: Readonly<Record<string, unknown>>): string {
+  try {
+    return JSON.stringify(fields, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? '{}';
+  } catch {
+    return '{"unserializable":true}';
+  }
+}
+
+function parseJson(text: string | null): Record<string, unknown> | null {
+  if (text === null) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
+  } catch {
+    return { unparsable: text };
+  }
+}
+
+function clampLimit(n: number | undefined): number {
+  if (n === undefined || !Number.isFinite(n)) return 1000;
+  return Math.max(1, Math.min(MAX_LIMIT, Math.floor(n)));
+}
+
+/** Per-flow counter cells: zero allocation per PDU once a service has been seen this minute. */
+class FlowTally {
+  minute = -1;
+  dirty = false;
+  readonly cells = new Map<string, [allow: number, deny: number]>();
+  constructor(readonly flow: TrafficFlow) {}
+}
+
+type CountRow = [minute: number, conduit: string, proto: string, client: string, server: string, service: string, verdict: string, n: number];
+
+interface EventRowRaw {
+  id: number; ts: number; flow: string; conduit: string | null; proto: ProtocolName; src: string; dst: string;
+  client_asset: string | null; server_asset: string | null; dir: 'request' | 'response'; verdict: 'allow' | 'deny' | null;
+  action: DecisionEvent['action']; rule: string | null; reason: string | null; anomaly: string | null;
+  technique: string | null; summary: string; fields: string; policy_hash: string | null;
+}
+
+interface RelayRowRaw {
+  id: number; ts: number; kind: string; cause: string | null; actor: string | null; reason: string | null;
+  trigger_ts: number | null; command_ts: number | null; confirmed_ts: number | null; state: string | null; detail: string | null;
+}
+
+export class AuditStore {
+  private readonly maxRows: number;
+  private readonly maxAgeMs: number;
+  private readonly maxQueue: number;
+  private readonly batchSize: number;
+  private readonly pruneBatch: number;
+  private readonly now: () => number;
+  private readonly log: AuditLog | null;
+  readonly readonly: boolean;
+
+  // Two queues so overload can evict allowed rows in O(1); seq restores arrival order at write.
+  private vq: DecisionEvent[] = [];
+  private vseq: number[] = [];
+  private vhash: (string | null)[] = [];
+  private aq: DecisionEvent[] = [];
+  private aseq: number[] = [];
+  private ahash: (string | null)[] = [];
+  private seq = 0;
+  private policyHash: string | null = null;
+
+  private dirtyTallies: FlowTally[] = [];
+  private pendingCounts: CountRow[] = [];
+
+  private flushTimer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private flushScheduled = false;
+  private pruning = false;
+  private closed = false;
+
+  private written = 0;
+  private transactions = 0;
+  private flushErrors = 0;
+  private droppedAllowed = 0;
+  private droppedViolation = 0;
+  private violationDropsUnlogged = 0;
+  private lastFlushError = '';
+
+  private readonly insertEvent: Database.Statement | null;
+  private readonly upsertCount: Database.Statement | null;
+
+  private constructor(private readonly db: Database.Database, o: AuditStoreOptions) {
+    this.maxRows = o.maxRows ?? 1_000_000;
+    this.maxAgeMs = (o.maxAgeDays ?? 90) * DAY_MS;
+    this.maxQueue = Math.max(1, o.maxQueue ?? 20_000);
+    this.batchSize = Math.max(1, o.batchSize ?? 256);
+    this.pruneBatch = Math.max(1, o.pruneBatch ?? 2000);
+    this.now = o.now ?? Date.now;
+    this.log = o.log ?? null;
+    this.readonly = o.readonly === true;
+    if (this.readonly) {
+      this.insertEvent = null;
+      this.upsertCount = null;
+      return;
+    }
+    this.insertEvent = db.prepare(
+      `INSERT INTO events (ts, flow, conduit, proto, src, dst, client_asset, server_asset, dir, verdict, action, rule, reason, anomaly, technique, summary, fields, policy_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.upsertCount = db.prepare(
+      `INSERT INTO traffic_counts (minute, conduit, proto, client, server, service, verdict, frames) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (minute, conduit, proto, client, server, service, verdict) DO UPDATE SET frames = frames + excluded.frames`,
+    );
+    this.flushTimer = setInterval(() => this.onTimer(), Math.max(1, o.flushIntervalMs ?? 100));
+    this.flushTimer.unref();
+    if (this.maxRows > 0 || this.maxAgeMs > 0) {
+      this.pruneTimer = setInterval(() => this.pruneInBackground(), Math.max(1, o.pruneIntervalMs ?? 60_000));
+      this.pruneTimer.unref();
+    }
+  }
+
+  static open(path: string, opts: AuditStoreOptions = {}): AuditStore {
+    if (opts.readonly === true) {
+      const db = new Database(path, { readonly: true, fileMustExist: true });
+      try {
+        db.pragma('busy_timeout = 5000');
+        const v = schemaVersion(db);
+        if (v === 0) throw new Error(`${path} is not an otgate audit store`);
+        if (v > SCHEMA_VERSION) throw new Error(`audit store schema v${v} is newer than this otgate (v${SCHEMA_VERSION})`);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      return new AuditStore(db, opts);
+    }
+    const db = new Database(path);
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      // Truncate the WAL after checkpoints so a burst does not leave a large file behind.
+      db.pragma('journal_size_limit = 67108864');
+      migrate(db, opts.now);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new AuditStore(db, opts);
+  }
+
+  /** The policy in force from now on; rows queued before keep the hash they were decided under. */
+  setPolicyHash(hash: string | null): void {
+    this.policyHash = hash;
+  }
+
+  /** Queue one decision for the batch writer. O(1), never throws, never touches the disk. */
+  enqueue(e: DecisionEvent): void {
+    if (this.closed || this.readonly) return;
+    const violation = isViolation(e);
+    if (this.vq.length + this.aq.length >= this.maxQueue) {
+      if (!violation) {
+        this.droppedAllowed++;
+        countAuditDrop('allowed');
+        return;
+      }
+      if (this.aq.length === 0) {
+        this.droppedViolation++;
+        this.violationDropsUnlogged++;
+        countAuditDrop('violation');
+        return;
+      }
+      // Evict the newest queued allowed row to make room for the violation.
+      this.aq.pop();
+      this.aseq.pop();
+      this.ahash.pop();
+      this.droppedAllowed++;
+      countAuditDrop('allowed');
+    }
+    const seq = this.seq++;
+    if (violation) {
+      this.vq.push(e);
+      this.vseq.push(seq);
+      this.vhash.push(this.policyHash);
+    } else {
+      this.aq.push(e);
+      this.aseq.push(seq);
+      this.ahash.push(this.policyHash);
+    }
+    if (!this.flushScheduled && this.vq.length + this.aq.length >= this.batchSize) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.writeInBackground();
+      });
+    }
+  }
+
+  /**
+   * A counter for one flow's PDUs (always on, independent of row sampling). Call once per
+   * connection; the returned function is cheap enough for every PDU.
+   */
+  trafficCounter(flow: TrafficFlow): TrafficCounter {
+    const t = new FlowTally(flow);
+    return (service, verdict, ts) => {
+      if (this.closed || this.readonly) return;
+      const minute = Math.floor((ts ?? this.now()) / MINUTE_MS);
+      if (minute !== t.minute) {
+        if (t.dirty) this.spill(t);
+        t.minute = minute;
+      }
+      let cell = t.cells.get(service);
+      if (cell === undefined) t.cells.set(service, (cell = [0, 0]));
+      cell[verdict === 'allow' ? 0 : 1]++;
+      if (!t.dirty) {
+        t.dirty = true;
+        this.dirtyTallies.push(t);
+      }
+    };
+  }
+
+  /** Moves a flow's counts into the pending rows (minute rollover or flush). */
+  private spill(t: FlowTally): void {
+    const f = t.flow;
+    for (const [service, cell] of t.cells) {
+      for (let i = 0; i < 2; i++) {
+        const n = cell[i]!;
+        if (n === 0) continue;
+        if (this.pendingCounts.length < MAX_PENDING_COUNTS) {
+          this.pendingCounts.push([t.minute, f.conduit ?? '', f.proto, f.client, f.server, service, i === 0 ? 'allow' : 'deny', n]);
+        }
+        cell[i] = 0;
+      }
+    }
+  }
+
+  /** Writes everything queued, in one transaction. Errors are counted and logged; rows stay queued. */
+  flush(): void {
+    this.write(Infinity);
+  }
+
+  /**
+   * Background write: at most `batchSize` rows per transaction, then yield to the event loop and
+   * go on, so one write never stalls forwarding for long (≈ 15 µs per row here).
+   */
+  private writeInBackground(): void {
+    if (this.flushScheduled) return;
+    const more = this.write(this.batchSize);
+    if (more && !this.closed) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.writeInBackground();
+      });
+    }
+  }
+
+  /** One transaction of up to `max` queued rows (oldest first) plus the pending counters. Returns true when rows remain. */
+  private write(max: number): boolean {
+    if (this.readonly || !this.db.open) return false;
+    for (const t of this.dirtyTallies) {
+      this.spill(t);
+      t.dirty = false;
+    }
+    this.dirtyTallies = [];
+    const queued = this.vq.length + this.aq.length;
+    if (queued === 0 && this.pendingCounts.length === 0) return false;
+    const ins = this.insertEvent!;
+    const up = this.upsertCount!;
+    const { vq, vseq, vhash, aq, aseq, ahash } = this;
+    const counts = this.pendingCounts;
+    const n = Math.min(queued, max);
+    let i = 0;
+    let j = 0;
+    try {
+      this.db.transaction(() => {
+        // Merge the two queues back into arrival order.
+        for (let k = 0; k < n; k++) {
+          const takeV = j >= aq.length || (i < vq.length && vseq[i]! < aseq[j]!);
+          const e = takeV ? vq[i]! : aq[j]!;
+          const hash = takeV ? vhash[i++]! : ahash[j++]!;
+          ins.run(e.ts, e.flow, e.conduit, e.proto, e.src, e.dst, e.clientAsset, e.serverAsset, e.dir, e.verdict, e.action,
+            e.rule, e.reason, e.anomaly, e.technique, e.summary, fieldsJson(e.fields), hash);
+        }
+        for (const r of counts) up.run(r);
+      })();
+    } catch (err) {
+      this.flushErrors++;
+      countAuditFlushError();
+      const msg = err instanceof Error ? err.message : String(err);
+      if (msg !== this.lastFlushError) this.log?.error(`audit store write failed (${queued} rows stay queued): ${msg}`, { queued });
+      this.lastFlushError = msg;
+      return false;
+    }
+    this.lastFlushError = '';
+    if (i === vq.length) {
+      this.vq = [];
+      this.vseq = [];
+      this.vhash = [];
+    } else if (i > 0) {
+      vq.splice(0, i);
+      vseq.splice(0, i);
+      vhash.splice(0, i);
+    }
+    if (j === aq.length) {
+      this.aq = [];
+      this.aseq = [];
+      this.ahash = [];
+    } else if (j > 0) {
+      aq.splice(0, j);
+      aseq.splice(0, j);
+      ahash.splice(0, j);
+    }
+    this.pendingCounts = [];
+    this.written += n;
+    this.transactions++;
+    countAuditWritten(n);
+    return this.vq.length + this.aq.length > 0;
+  }
+
+  private onTimer(): void {
+    this.writeInBackground();
+    if (this.violationDropsUnlogged > 0) {
+      this.log?.warn(`audit queue full of violations: ${this.violationDropsUnlogged} deny/anomaly row(s) dropped`, {
+        dropped: this.violationDropsUnlogged,
+        total: this.droppedViolation,
+      });
+      this.violationDropsUnlogged = 0;
+    }
+  }
+
+  /**
+   * One retention step: deletes at most `pruneBatch` rows per table (age first, then the row
+   * cap). Returns how many rows went; the background loop repeats while a step was full.
+   */
+  prune(): number {
+    if (this.readonly || !this.db.open) return 0;
+    const batch = this.pruneBatch;
+    let deleted = 0;
+    if (this.maxAgeMs > 0) {
+      const cutoff = this.now() - this.maxAgeMs;
+      deleted += this.db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ? ORDER BY ts LIMIT ?)').run(cutoff, batch).changes;
+      deleted += this.db
+        .prepare(`DELETE FROM traffic_counts WHERE (minute, conduit, proto, client, server, service, verdict) IN
+                  (SELECT minute, conduit, proto, client, server, service, verdict FROM traffic_counts WHERE minute < ? LIMIT ?)`)
+        .run(Math.floor(cutoff / MINUTE_MS), batch).changes;
+      deleted += this.db.prepare('DELETE FROM relay_events WHERE id IN (SELECT id FROM relay_events WHERE ts < ? ORDER BY ts LIMIT ?)').run(cutoff, batch).changes;
+    }
+    if (this.maxRows > 0) {
+      // max(id) and min(id) are rowid lookups; the span bounds the count (ids only grow), so
+      // keeping ids above max - maxRows keeps at most maxRows rows without a COUNT(*) scan.
+      const r = this.db.prepare('SELECT max(id) AS hi, min(id) AS lo FROM events').get() as { hi: number | null; lo: number | null };
+      if (r.hi !== null && r.lo !== null && r.hi - r.lo + 1 > this.maxRows) {
+        deleted += this.db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)').run(r.hi - this.maxRows, batch).changes;
+      }
+    }
+    countAuditPruned(deleted);
+    return deleted;
+  }
+
+  private pruneInBackground(): void {
+    if (this.pruning || this.closed) return;
+    this.pruning = true;
+    const step = () => {
+      let more = false;
+      try {
+        more = !this.closed && this.prune() > 0;
+      } catch (err) {
+        this.log?.error(`audit retention failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (more) setImmediate(step);
+      else this.pruning = false;
+    };
+    step();
+  }
+
+  /** Events matching `q` (queued events are written first, so a caller sees its own). */
+  query(q: EventQuery = {}): StoredEvent[] {
+    this.flush();
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.since !== undefined) where.push('ts >= ?'), args.push(q.since);
+    if (q.until !== undefined) where.push('ts < ?'), args.push(q.until);
+    if (q.verdict !== undefined) where.push('verdict = ?'), args.push(q.verdict);
+    if (q.conduit !== undefined) where.push('conduit = ?'), args.push(q.conduit);
+    if (q.proto !== undefined) where.push('proto = ?'), args.push(q.proto);
+    if (q.anomalyOnly === true) where.push('anomaly IS NOT NULL');
+    args.push(clampLimit(q.limit));
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args) as EventRowRaw[];
+    return rows.reverse().map((r) => ({
+      id: r.id,
+      ts: r.ts,
+      flow: r.flow,
+      conduit: r.conduit,
+      proto: r.proto,
+      src: r.src,
+      dst: r.dst,
+      clientAsset: r.client_asset,
+      serverAsset: r.server_asset,
+      dir: r.dir,
+      verdict: r.verdict,
+      action: r.action,
+      rule: r.rule,
+      reason: r.reason,
+      anomaly: r.anomaly,
+      technique: r.technique,
+      summary: r.summary,
+      fields: parseJson(r.fields) ?? {},
+      policyHash: r.policy_hash,
+    }));
+  }
+
+  /** Per-minute traffic counters, oldest first. */
+  trafficCounts(q: TrafficQuery = {}): TrafficCountRow[] {
+    this.flush();
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.since !== undefined) where.push('minute >= ?'), args.push(Math.floor(q.since / MINUTE_MS));
+    if (q.until !== undefined) where.push('minute < ?'), args.push(Math.ceil(q.until / MINUTE_MS));
+    if (q.conduit !== undefined) where.push('conduit = ?'), args.push(q.conduit);
+    if (q.verdict !== undefined) where.push('verdict = ?'), args.push(q.verdict);
+    args.push(clampLimit(q.limit));
+    const sql = `SELECT * FROM traffic_counts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY minute, conduit, proto, client, server, service, verdict LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args) as (Omit<TrafficCountRow, 'conduit'> & { conduit: string })[];
+    return rows.map((r) => ({ ...r, minute: r.minute * MINUTE_MS, conduit: r.conduit === '' ? null : r.conduit }));
+  }
+
+  /** Relay events are rare and are safety evidence: written at once, not batched. Returns the id. */
+  recordRelayEvent(row: RelayEventInput): number {
+    if (this.readonly) throw new Error('audit store is open read-only');
+    const r = this.db
+      .prepare('INSERT INTO relay_events (ts, kind, cause, actor, reason, trigger_ts, command_ts, confirmed_ts, state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(row.ts, row.kind, row.cause ?? null, row.actor ?? null, row.reason ?? null, row.triggerTs ?? null, row.commandTs ?? null,
+        row.confirmedTs ?? null, row.state ?? null, row.detail == null ? null : fieldsJson(row.detail));
+    return Number(r.lastInsertRowid);
+  }
+
+  relayEvents(q: RelayEventQuery = {}): RelayEventRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.since !== undefined) where.push('ts >= ?'), args.push(q.since);
+    if (q.until !== undefined) where.push('ts < ?'), args.push(q.until);
+    if (q.kind !== undefined) where.push('kind = ?'), args.push(q.kind);
+    args.push(clampLimit(q.limit));
+    const sql = `SELECT * FROM relay_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args) as RelayRowRaw[];
+    return rows.reverse().map((r) => ({
+      id: r.id, ts: r.ts, kind: r.kind, cause: r.cause, actor: r.actor, reason: r.reason,
+      triggerTs: r.trigger_ts, commandTs: r.command_ts, confirmedTs: r.confirmed_ts, state: r.state, detail: parseJson(r.detail),
+    }));
+  }
+
+  counts(): AuditCounts {
+    this.flush();
+    const r = this.db
+      .prepare(`SELECT count(*) AS rows, count(*) FILTER (WHERE verdict = 'allow') AS allowed,
+                       count(*) FILTER (WHERE verdict = 'deny') AS denied, count(anomaly) AS anomalies FROM events`)
+      .get() as { rows: number; allowed: number; denied: number; anomalies: number };
+    const relay = this.db.prepare('SELECT count(*) AS n FROM relay_events').get() as { n: number };
+    return {
+      ...r,
+      relayEvents: relay.n,
+      queued: this.vq.length + this.aq.length,
+      written: this.written,
+      transactions: this.transactions,
+      flushErrors: this.flushErrors,
+      dropped: { allowed: this.droppedAllowed, violation: this.droppedViolation },
+    };
+  }
+
+  /** `PRAGMA integrity_check` result ("ok" when the file is sound). */
+  integrityCheck(): string {
+    const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join('\n');
+  }
+
+  /** Flushes what is queued, stops the timers, closes the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.flushTimer = this.pruneTimer = null;
+    this.flush();
+    if (this.violationDropsUnlogged > 0) {
+      this.log?.warn(`audit queue full of violations: ${this.violationDropsUnlogged} deny/anomaly row(s) dropped`, { dropped: this.violationDropsUnlogged });
+    }
+    this.closed = true;
+    this.db.close();
+  }
+}

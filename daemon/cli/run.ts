@@ -1,0 +1,37 @@
+/** `otgate run`: the gateway daemon. */
+import type { Command } from 'commander';
+import { App, PolicyLoadError } from '../app';
+import { createLogger } from '../log';
+import { defaultDbPath } from '../paths';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the gateway: one listener per conduit, every message checked against the policy')
+    .requiredOption('-p, --policy <file>', 'policy file (YAML)')
+    .option('--db <file>', 'audit store (SQLite)', defaultDbPath())
+    .option('--log-level <level>', 'error | warn | info | debug', 'info')
+    .action(async (o: { policy: string; db: string; logLevel: string }) => {
+      const logger = createLogger({ level: o.logLevel });
+      let app: App;
+      try {
+        app = await App.start({ policyFile: o.policy, dbFile: o.db, logger });
+      } catch (err) {
+        if (err instanceof PolicyLoadError) {
+          process.stderr.write(`${err.message}\notgate: policy rejected, not starting\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
+      let stopping = false;
+      const stop = (sig: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info(`${sig}: stopping`);
+        void app.stop().then(() => process.exit(0));
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGHUP', () => void app.reload());
+    });
+}

@@ -1,0 +1,393 @@
+/**
+ * The passive monitor: captured TCP segments → flows → reassembly → protocol detection → the
+ * same per-connection ProtocolInspector the proxy uses (daemon/pipeline/registry.ts), created
+ * with `passive: true` and a sink that never acts. The env's clock is the capture clock, so
+ * timestamps, time windows and request timeouts follow the recording, not the wall clock.
+ *
+ * Resynchronisation: a flow seen without its SYN, or a direction with a gap, cannot trust its
+ * framing. The flow's inspector is then replaced by a fresh one (its transaction state no
+ * longer matches the wire) and each direction's bytes are held and scanned by the protocol's
+ * boundary probe (probes.ts) until a trusted frame start is found; decoding resumes there.
+ * Skipped bytes are counted. Responses whose requests fell in the gap show up as the
+ * protocol's own "unsolicited response" anomaly.
+ *
+ * Bounded: at most `maxFlows` flows (least recently active evicted first), reassembly holds
+ * per direction and in total are capped (reassembly.ts), detection looks at DETECT_WINDOW bytes
+ * per direction, resync waits for at most `maxResyncBytes`. Never throws on capture input; an
+ * inspector that throws (an otgate bug) costs its flow only.
+ */
+import { anomaly, type Anomaly, type Direction } from '../../protocols/common';
+import type { CompiledConduit, CompiledPolicy } from '../../rules/compiled';
+import type { ActionSink, DecisionEvent, Endpoint, FlowContext, InspectorFactory, PipelineEnv, ProtocolInspector, ProtocolName } from '../pipeline/contract';
+import { makeEvent } from '../pipeline/events';
+import { inspectorFor } from '../pipeline/registry';
+import { StreamAnomalies } from './anomalies';
+import { DETECT_WINDOW, guessByContent, serverSide, WELL_KNOWN_PORTS } from './detect';
+import { decodeTcpSegment, TcpFlag, type TcpSegment } from './packet';
+import { findBoundary } from './probes';
+import { DEFAULT_REASSEMBLY_LIMITS, TcpReassembler, type HeldBudget, type ReassemblyLimits } from './reassembly';
+
+export interface PassiveOptions {
+  /** Compiled policy to evaluate against; null decodes only (verdict null). */
+  readonly policy: CompiledPolicy | null;
+  readonly onEvent: (e: DecisionEvent) => void;
+  /** Policy violations (denies, anomalies) as the proxy reports them: the relay trip hook. */
+  readonly onViolation?: (e: DecisionEvent, arrivedAt: bigint) => void;
+  readonly maxFlows?: number;
+  readonly reassembly?: ReassemblyLimits;
+  /** Bytes held across all flows while reordering. */
+  readonly maxHeldTotal?: number;
+  readonly maxResyncBytes?: number;
+  /** Extra port → protocol hints (non-standard ports known to the operator). */
+  readonly ports?: ReadonlyMap<number, ProtocolName>;
+  /** Inspector lookup; the registry by default. */
+  readonly inspectorFor?: (p: ProtocolName) => InspectorFactory | null;
+}
+
+export interface PassiveStats {
+  packets: number;
+  bytes: number;
+  tcpSegments: number;
+  nonTcp: number;
+  flows: number;
+  flowsByProto: Record<string, number>;
+  events: number;
+  anomalies: number;
+  denies: number;
+  retransmissions: number;
+  gaps: number;
+  skippedBytes: number;
+  evicted: number;
+  internalErrors: number;
+}
+
+const NULL_SINK: ActionSink = Object.freeze({ forward() {}, reply() {}, close() {} });
+
+type FlowProto = ProtocolName | 'tls' | 'unknown' | 'unsupported' | null;
+
+interface DirState {
+  /** Bytes held for detection or resync (owned copies). */
+  buf: Buffer | null;
+  synced: boolean;
+}
+
+interface Flow {
+  readonly id: string;
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  readonly midstream: boolean;
+  midstreamReported: boolean;
+  /** The first direction seen with data (detection looks at it first). */
+  firstDir: Direction | null;
+  proto: FlowProto;
+  ctx: FlowContext | null;
+  inspector: ProtocolInspector | null;
+  readonly c2s: TcpReassembler;
+  readonly s2c: TcpReassembler;
+  readonly dirs: { c2s: DirState; s2c: DirState };
+  closed: boolean;
+}
+
+const ep = (ip: string, port: number): Endpoint => ({ ip, port });
+const keyOf = (a: string, ap: number, b: string, bp: number): string =>
+  a < b || (a === b && ap < bp) ? `${a}|${ap}|${b}|${bp}` : `${b}|${bp}|${a}|${ap}`;
+const pduDir = (d: Direction): 'request' | 'response' => (d === 'c2s' ? 'request' : 'response');
+
+export class PassiveRunner {
+  readonly stats: PassiveStats = {
+    packets: 0, bytes: 0, tcpSegments: 0, nonTcp: 0, flows: 0, flowsByProto: {}, events: 0,
+    anomalies: 0, denies: 0, retransmissions: 0, gaps: 0, skippedBytes: 0, evicted: 0, internalErrors: 0,
+  };
+  private readonly flows = new Map<string, Flow>();
+  private readonly budget: HeldBudget;
+  private readonly env: PipelineEnv;
+  private nowMs = 0;
+  private lastTickSec = -1;
+  private nextId = 1;
+
+  constructor(private readonly o: PassiveOptions) {
+    this.budget = { held: 0, max: o.maxHeldTotal ?? 32 * 1024 * 1024 };
+    const self = this;
+    this.env = {
+      policy: () => o.policy,
+      now: () => self.nowMs,
+      hrnow: () => process.hrtime.bigint(),
+      record: (e) => self.emit(e),
+      sampleAllowed: () => true,
+      count: () => undefined,
+      violation: (e, t) => o.onViolation?.(e, t),
+    };
+  }
+
+  /** One captured frame: `tsMs` capture time, `linkType` a LINKTYPE_* number. */
+  packet(tsMs: number, linkType: number, frame: Buffer): void {
+    this.stats.packets++;
+    this.stats.bytes += frame.length;
+    const seg = decodeTcpSegment(linkType, frame);
+    if (seg === null) {
+      this.stats.nonTcp++;
+      return;
+    }
+    this.segment(tsMs, seg);
+  }
+
+  /** One TCP segment (tests and other sources can feed these directly). */
+  segment(tsMs: number, seg: TcpSegment): void {
+    this.nowMs = tsMs;
+    this.stats.tcpSegments++;
+    try {
+      this.onSegment(seg);
+    } catch (err) {
+      // An otgate bug (inspectors never throw on wire input): drop this flow, carry on.
+      this.stats.internalErrors++;
+      const key = keyOf(seg.src, seg.sport, seg.dst, seg.dport);
+      const f = this.flows.get(key);
+      if (f) {
+        f.closed = true;
+        f.inspector = null;
+      }
+    }
+    const sec = Math.floor(tsMs / 1000);
+    if (sec > this.lastTickSec) {
+      this.lastTickSec = sec;
+      for (const f of this.flows.values()) if (!f.closed && f.inspector) f.inspector.tick(tsMs);
+    }
+  }
+
+  /** End of capture: deliver what reassembly holds, end every inspector (no timeouts invented). */
+  finish(): void {
+    for (const f of this.flows.values()) this.close(f);
+  }
+
+  private onSegment(seg: TcpSegment): void {
+    const key = keyOf(seg.src, seg.sport, seg.dst, seg.dport);
+    const syn = (seg.flags & TcpFlag.SYN) !== 0;
+    const ackf = (seg.flags & TcpFlag.ACK) !== 0;
+    let f = this.flows.get(key);
+    if (f !== undefined && f.closed && syn && !ackf) {
+      this.flows.delete(key); // port reuse: a new connection on the same 4-tuple
+      f = undefined;
+    }
+    if (f === undefined) {
+      f = this.newFlow(seg, syn, ackf);
+      if (this.flows.size >= (this.o.maxFlows ?? 10000)) this.evictOldest();
+    } else {
+      this.flows.delete(key); // LRU order: most recently active last
+    }
+    this.flows.set(key, f);
+    if (f.closed) return;
+
+    const dir: Direction = seg.src === f.client.ip && seg.sport === f.client.port ? 'c2s' : 's2c';
+    const mine = dir === 'c2s' ? f.c2s : f.s2c;
+    const other = dir === 'c2s' ? f.s2c : f.c2s;
+    if (syn) {
+      mine.syn(seg.seq);
+      if (ackf) other.syn((seg.ack - 1) >>> 0); // SYN-ACK: the client's ISN is ack - 1
+      return; // data on SYN (TFO) is not decoded
+    }
+    // The peer's ACK covers bytes the capture never showed us: those holes are lost.
+    if (ackf) other.ack(seg.ack);
+    if ((seg.flags & TcpFlag.RST) !== 0) {
+      this.close(f);
+      return;
+    }
+    if (seg.payload.length > 0 && f.firstDir === null) f.firstDir = dir;
+    mine.segment(seg.seq, seg.payload, (seg.flags & TcpFlag.FIN) !== 0);
+    if (f.c2s.finished && f.s2c.finished) this.close(f);
+  }
+
+  private newFlow(seg: TcpSegment, syn: boolean, ackf: boolean): Flow {
+    let clientIsSrc: boolean;
+    if (syn) clientIsSrc = !ackf;
+    else clientIsSrc = serverSide(seg.sport, seg.dport) === 'dst';
+    const hinted = this.o.ports;
+    if (!syn && hinted) {
+      if (hinted.has(seg.dport)) clientIsSrc = true;
+      else if (hinted.has(seg.sport)) clientIsSrc = false;
+    }
+    const client = clientIsSrc ? ep(seg.src, seg.sport) : ep(seg.dst, seg.dport);
+    const server = clientIsSrc ? ep(seg.dst, seg.dport) : ep(seg.src, seg.sport);
+    const id = `f${this.nextId++}`;
+    const dirs = { c2s: { buf: null, synced: syn }, s2c: { buf: null, synced: syn } };
+    const flow: Flow = {
+      id, client, server, midstream: !syn, midstreamReported: false, firstDir: null,
+      proto: null, ctx: null, inspector: null, dirs, closed: false,
+      c2s: null as unknown as TcpReassembler,
+      s2c: null as unknown as TcpReassembler,
+    };
+    const limits = this.o.reassembly ?? DEFAULT_REASSEMBLY_LIMITS;
+    (flow as { c2s: TcpReassembler }).c2s = new TcpReassembler(this.sinkFor(flow, 'c2s'), limits, this.budget);
+    (flow as { s2c: TcpReassembler }).s2c = new TcpReassembler(this.sinkFor(flow, 's2c'), limits, this.budget);
+    const byPort = hinted?.get(server.port) ?? WELL_KNOWN_PORTS.get(server.port) ?? null;
+    if (byPort !== null) this.setProto(flow, byPort);
+    this.stats.flows++;
+    return flow;
+  }
+
+  private sinkFor(f: Flow, dir: Direction) {
+    return {
+      data: (bytes: Buffer) => this.onData(f, dir, bytes),
+      gap: (missing: number) => this.onGap(f, dir, missing),
+      overlapMismatch: () => this.streamAnomaly(f, dir, anomaly(StreamAnomalies.overlap_mismatch, 'overlapping segments disagree; first copy kept')),
+    };
+  }
+
+  private setProto(f: Flow, p: FlowProto): void {
+    f.proto = p;
+    const key = p ?? 'unknown';
+    this.stats.flowsByProto[key] = (this.stats.flowsByProto[key] ?? 0) + 1;
+    if (p !== 'modbus' && p !== 'opcua' && p !== 'mqtt') return;
+    const factory = (this.o.inspectorFor ?? inspectorFor)(p);
+    if (factory === null) {
+      f.proto = 'unsupported';
+      this.stats.flowsByProto[key]!--;
+      this.stats.flowsByProto[`${p} (no inspector)`] = (this.stats.flowsByProto[`${p} (no inspector)`] ?? 0) + 1;
+      return;
+    }
+    f.ctx = Object.freeze({
+      flowId: f.id,
+      conduit: conduitFor(this.o.policy, p, f.client, f.server)?.name ?? null,
+      protocol: p,
+      client: f.client,
+      server: f.server,
+      passive: true,
+    });
+    f.inspector = factory(f.ctx, this.env, NULL_SINK);
+  }
+
+  private onData(f: Flow, dir: Direction, bytes: Buffer): void {
+    if (f.closed) return;
+    if (f.proto === null) {
+      this.hold(f, dir, bytes, DETECT_WINDOW);
+      const a = f.dirs[f.firstDir ?? dir].buf ?? Buffer.alloc(0);
+      const other = f.firstDir === 'c2s' ? 's2c' : 'c2s';
+      const b = f.dirs[other].buf ?? Buffer.alloc(0);
+      const g = guessByContent(a, b, !f.midstream);
+      if (g === 'need') return;
+      this.setProto(f, g);
+      if (f.inspector === null) {
+        f.dirs.c2s.buf = null;
+        f.dirs.s2c.buf = null;
+        return;
+      }
+      // Replay what detection held, requests first so responses pair with them.
+      for (const d of ['c2s', 's2c'] as const) {
+        const held = f.dirs[d].buf;
+        f.dirs[d].buf = null;
+        if (held !== null) this.deliver(f, d, held);
+      }
+      return;
+    }
+    if (f.inspector === null) return;
+    this.deliver(f, dir, bytes);
+  }
+
+  /** Feed the inspector, or look for a trusted frame boundary first when this direction lost sync. */
+  private deliver(f: Flow, dir: Direction, bytes: Buffer): void {
+    if (f.midstream && !f.midstreamReported) {
+      f.midstreamReported = true;
+      this.streamAnomaly(f, dir, anomaly(StreamAnomalies.midstream_start, 'no SYN seen: the capture started inside this connection'));
+    }
+    const st = f.dirs[dir];
+    if (st.synced) {
+      f.inspector!.feed(dir, bytes);
+      return;
+    }
+    const maxWait = this.o.maxResyncBytes ?? 65536;
+    const buf = st.buf === null ? bytes : Buffer.concat([st.buf, bytes]);
+    const r = findBoundary(f.proto as ProtocolName, buf, pduDir(dir), maxWait);
+    if (r.kind === 'at') {
+      this.stats.skippedBytes += r.offset;
+      st.buf = null;
+      st.synced = true;
+      f.inspector!.feed(dir, buf.subarray(r.offset));
+      return;
+    }
+    this.stats.skippedBytes += r.from;
+    st.buf = r.from >= buf.length ? null : Buffer.from(buf.subarray(r.from));
+  }
+
+  private onGap(f: Flow, dir: Direction, missing: number): void {
+    this.stats.gaps++;
+    if (f.closed) return;
+    if (f.proto === null) {
+      // Not detected yet: the held bytes are no longer contiguous; start detection afresh.
+      f.dirs[dir].buf = null;
+      return;
+    }
+    if (f.inspector === null || f.ctx === null) return;
+    this.streamAnomaly(f, dir, anomaly(StreamAnomalies.gap, `${missing} byte(s) missing from the ${pduDir(dir)} direction`));
+    // Fresh decoder state; both directions resynchronise (the other one loses only a partial frame, if any).
+    f.inspector.end();
+    f.inspector = (this.o.inspectorFor ?? inspectorFor)(f.ctx.protocol)!(f.ctx, this.env, NULL_SINK);
+    f.dirs.c2s = { buf: null, synced: false };
+    f.dirs.s2c = { buf: null, synced: false };
+  }
+
+  private hold(f: Flow, dir: Direction, bytes: Buffer, cap: number): void {
+    const st = f.dirs[dir];
+    const room = cap - (st.buf?.length ?? 0);
+    if (room <= 0) return;
+    const part = bytes.length > room ? bytes.subarray(0, room) : bytes;
+    st.buf = st.buf === null ? Buffer.from(part) : Buffer.concat([st.buf, part]);
+  }
+
+  private streamAnomaly(f: Flow, dir: Direction, a: Anomaly): void {
+    if (f.ctx === null) return;
+    const ev = makeEvent(f.ctx, f.ctx.protocol, this.nowMs, this.o.policy, {
+      dir: pduDir(dir), verdict: null, anomaly: a, action: 'observed', summary: a.detail, fields: {},
+    });
+    this.emit(ev);
+    this.o.onViolation?.(ev, process.hrtime.bigint());
+  }
+
+  private emit(e: DecisionEvent): void {
+    this.stats.events++;
+    if (e.anomaly !== null) this.stats.anomalies++;
+    if (e.verdict === 'deny') this.stats.denies++;
+    this.o.onEvent(e);
+  }
+
+  private close(f: Flow): void {
+    if (f.closed) return;
+    f.c2s.flush();
+    f.s2c.flush();
+    this.stats.retransmissions += f.c2s.retransmitted + f.s2c.retransmitted;
+    f.closed = true;
+    f.inspector?.end();
+    f.inspector = null;
+    f.dirs.c2s.buf = null;
+    f.dirs.s2c.buf = null;
+  }
+
+  private evictOldest(): void {
+    const first = this.flows.entries().next();
+    if (first.done) return;
+    const [key, f] = first.value;
+    this.flows.delete(key);
+    if (f.closed) return;
+    this.stats.evicted++;
+    this.streamAnomaly(f, f.firstDir ?? 'c2s', anomaly(StreamAnomalies.flow_evicted, 'flow table full: least recently active flow dropped'));
+    this.close(f);
+  }
+}
+
+/**
+ * The conduit a captured flow belongs to: the one whose protocol matches and whose upstream
+ * (or listen address, for captures taken on the gateway's client side) is the flow's server.
+ * Several conduits can front one device (one per client zone): the one with rules for this
+ * client wins. null when none fits (the inspector then applies default deny).
+ */
+export function conduitFor(policy: CompiledPolicy | null, proto: ProtocolName, client: Endpoint, server: Endpoint): CompiledConduit | null {
+  if (policy === null) return null;
+  let fallback: CompiledConduit | null = null;
+  for (const c of policy.conduits.values()) {
+    if (c.protocol !== proto) continue;
+    const up = c.upstream.host === server.ip && c.upstream.port === server.port;
+    const listen = c.listen.host === server.ip && c.listen.port === server.port;
+    if (!up && !listen) continue;
+    if (c.rulesFor(client.ip) !== null) return c;
+    fallback ??= c;
+  }
+  return fallback;
+}

@@ -1,0 +1,87 @@
+/**
+ * Captured frames from pcap / pcapng files and live interfaces, through libpcap (the `pcap`
+ * package). libpcap hands every packet to one reused buffer: consumers must copy what they keep
+ * (the runner does, in reassembly and resync).
+ *
+ * Offline files are read synchronously in one dispatch loop (no poll handle is opened, so the
+ * process exits normally). Live sessions keep a native poll handle that stays referenced after
+ * close() until one more packet arrives (STACK-NOTES): the `monitor` command exits the process
+ * explicitly when it stops.
+ */
+import pcap from 'pcap';
+import { linkTypeFromName } from './packet';
+
+export type FrameHandler = (tsMs: number, linkType: number, frame: Buffer) => void;
+
+export interface PcapReadResult {
+  readonly packets: number;
+  readonly linkType: number;
+}
+
+/** Read a whole capture file (pcap or pcapng). Resolves when every packet has been handled. */
+export function readCaptureFile(file: string, onFrame: FrameHandler, filter = ''): Promise<PcapReadResult> {
+  return new Promise((resolve, reject) => {
+    let session: pcap.PcapSession;
+    try {
+      session = pcap.createOfflineSession(file, { filter });
+    } catch (err) {
+      reject(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    const linkType = linkTypeFromName(session.link_type);
+    if (linkType === null) {
+      session.close();
+      reject(new Error(`${file}: unsupported link type ${session.link_type}`));
+      return;
+    }
+    let packets = 0;
+    let failure: unknown = null;
+    session.on('packet', (p: pcap.PacketWithHeader) => {
+      if (failure !== null) return;
+      packets++;
+      try {
+        onFrame(frameTime(p.header), linkType, capturedBytes(p));
+      } catch (err) {
+        failure = err; // an exception here would be fatal inside the native callback
+      }
+    });
+    session.on('complete', () => {
+      session.close();
+      if (failure !== null) reject(failure instanceof Error ? failure : new Error(String(failure)));
+      else resolve({ packets, linkType });
+    });
+  });
+}
+
+export interface LiveCapture {
+  readonly linkType: number;
+  close(): void;
+}
+
+/** Capture live on an interface (SPAN/mirror port); needs CAP_NET_RAW. */
+export function openLiveCapture(iface: string, onFrame: FrameHandler, onError: (err: unknown) => void, filter = 'tcp'): LiveCapture {
+  const session = pcap.createSession(iface, { filter, promiscuous: true, buffer_timeout: 100 });
+  const linkType = linkTypeFromName(session.link_type);
+  if (linkType === null) {
+    session.close();
+    throw new Error(`${iface}: unsupported link type ${session.link_type}`);
+  }
+  session.on('packet', (p: pcap.PacketWithHeader) => {
+    try {
+      onFrame(frameTime(p.header), linkType, capturedBytes(p));
+    } catch (err) {
+      onError(err);
+    }
+  });
+  return { linkType, close: () => session.close() };
+}
+
+/** pcap_pkthdr as node-pcap lays it out (pcap_session.cc): tv_sec, tv_usec, caplen, len; host order. */
+function frameTime(h: Buffer): number {
+  return h.readUInt32LE(0) * 1000 + h.readUInt32LE(4) / 1000;
+}
+
+function capturedBytes(p: pcap.PacketWithHeader): Buffer {
+  const caplen = p.header.readUInt32LE(8);
+  return p.buf.subarray(0, Math.min(caplen, p.buf.length));
+}

@@ -1,0 +1,227 @@
+/**
+ * The Modbus TCP inspector: framer → decoder → transaction pairing → policy → act.
+ *
+ * Allowed frames are forwarded as views of the bytes they arrived in: consecutive allowed
+ * frames in one chunk go out as one write, untouched. A denied request never reaches the
+ * device: in enforce mode it is answered with a Modbus exception (MB-AP §7; code per the
+ * conduit's mapping) or the connection is closed (`on_violation: close`). Malformed requests
+ * close the client's connection; responses are forwarded (availability first) and audited,
+ * except unsolicited ones, which are dropped in enforce mode.
+ */
+import type { Direction } from '../../protocols/common';
+import {
+  decodeModbusAdu,
+  encodeException,
+  fields as modbusFields,
+  summarize,
+  ModbusTransactions,
+  MODBUS_MAX_ADU,
+  ModbusAnomalies,
+} from '../../protocols/modbus';
+import type { ModbusRequest, ModbusResponse } from '../../protocols/modbus/types';
+import { evaluateModbus } from '../../rules/matchers/modbus';
+import type { Verdict } from '../../rules/verdict';
+import type { ActionSink, DecisionEvent, FlowContext, InspectorFactory, PipelineEnv, ProtocolInspector } from './contract';
+import { makeEvent, viewOf, type FlowView } from './events';
+import type { Anomaly } from '../../protocols/common';
+
+const DEFAULT_PENDING = 16;
+/** Pre-built counter keys ("fc3") so the hot path builds no strings. */
+const FC_SERVICE: readonly string[] = Array.from({ length: 128 }, (_, fc) => `fc${fc}`);
+const DEFAULT_TIMEOUT_MS = 5000;
+
+export const createModbusInspector: InspectorFactory = (ctx, env, sink) => new ModbusInspector(ctx, env, sink);
+
+class ModbusInspector implements ProtocolInspector {
+  private readonly carry: { c2s: Buffer | null; s2c: Buffer | null } = { c2s: null, s2c: null };
+  private readonly tx: ModbusTransactions;
+  private closed = false;
+  /** Allowed/denied counts per function code for this flow's evidence (no row per frame). */
+  private readonly tally: ((service: string, verdict: 'allow' | 'deny') => void) | null;
+
+  constructor(
+    private readonly ctx: FlowContext,
+    private readonly env: PipelineEnv,
+    private readonly sink: ActionSink,
+  ) {
+    this.tally = ctx.passive ? null : env.flowCounter?.(ctx) ?? null;
+    const conduit = viewOf(ctx, env.policy()).conduit;
+    this.tx = new ModbusTransactions(
+      conduit?.limits.maxPendingRequests ?? DEFAULT_PENDING,
+      conduit?.limits.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
+  }
+
+  feed(dir: Direction, chunk: Buffer): void {
+    if (this.closed) return;
+    const prev = this.carry[dir];
+    const buf = prev === null ? chunk : Buffer.concat([prev, chunk]);
+    this.carry[dir] = null;
+    const view = viewOf(this.ctx, this.env.policy());
+    const maxAdu = Math.min(MODBUS_MAX_ADU, view.conduit?.limits.maxFrameBytes ?? MODBUS_MAX_ADU);
+    const kind = dir === 'c2s' ? 'request' : 'response';
+    let off = 0;
+    let pending = 0; // start of the run of allowed bytes not yet forwarded
+
+    while (off < buf.length) {
+      const r = decodeModbusAdu(buf, off, kind, maxAdu);
+      if (r.kind === 'need') break;
+      if (r.kind === 'malformed') {
+        const isFatal = r.fatal || kind === 'request';
+        const act = view.enforcing && isFatal ? 'closed' : this.ctx.passive ? 'observed' : 'forwarded';
+        this.anomalyEvent(view, kind, r.anomaly, act, `malformed ${kind}: ${r.anomaly.detail}`);
+        if (view.enforcing && isFatal) {
+          this.flush(dir, buf, pending, off);
+          this.shut(`modbus anomaly ${r.anomaly.code}`);
+          return;
+        }
+        if (r.fatal) {
+          // Monitor / passive: the stream cannot be framed any more; pass the rest through untouched.
+          this.flush(dir, buf, pending, buf.length);
+          return;
+        }
+        off += r.consume;
+        continue;
+      }
+      const end = off + r.consumed;
+      const frame = r.frame;
+      if (frame.kind === 'request') {
+        if (!this.onRequest(view, frame, dir, buf, pending, off)) {
+          if (this.closed) return;
+          pending = end;
+        }
+      } else if (!this.onResponse(view, frame, dir, buf, pending, off)) {
+        pending = end;
+      }
+      off = end;
+    }
+    this.flush(dir, buf, pending, off);
+    if (off < buf.length) this.carry[dir] = Buffer.from(buf.subarray(off)); // own the bytes, free the chunk
+  }
+
+  /** Returns true when the frame stays in the forward run, false when it was taken out of it. */
+  private onRequest(view: FlowView, req: ModbusRequest, dir: Direction, buf: Buffer, pending: number, off: number): boolean {
+    const env = this.env;
+    const now = env.now();
+    const verdict: Verdict | null = view.policy === null ? null : evaluateModbus(view.conduit?.rulesFor(this.ctx.client.ip) ?? null, req, now);
+
+    if (verdict !== null) this.tally?.(FC_SERVICE[req.fc] ?? `fc${req.fc}`, verdict.allow ? 'allow' : 'deny');
+    if (verdict === null || verdict.allow) {
+      env.count('modbus', 'allow', 'request');
+      // Only requests that reach the device are tracked; a refused one is not (its tid is not pending).
+      const flood = this.tx.onRequest(req, now);
+      if (flood !== null && flood.code !== ModbusAnomalies.too_many_pending.code) {
+        // e.g. a reused transaction id: odd but not hostile enough to refuse; forward and record.
+        this.anomalyEvent(view, 'request', flood, this.ctx.passive ? 'observed' : 'forwarded', summarize(req), req);
+        return true;
+      }
+      if (flood !== null) {
+        // Over the pending cap: the device is being flooded. Answer "server busy" (MB-AP §7, code 06).
+        if (view.enforcing) {
+          this.flush(dir, buf, pending, off);
+          this.sink.reply(dir, encodeException(req, 0x06));
+          this.anomalyEvent(view, 'request', flood, 'refused', summarize(req), req);
+          return false;
+        }
+        this.anomalyEvent(view, 'request', flood, this.ctx.passive ? 'observed' : 'forwarded', summarize(req), req);
+        return true;
+      }
+      if (this.ctx.passive || (verdict !== null && env.sampleAllowed())) {
+        env.record(this.event(view, 'request', verdict, null, this.ctx.passive ? 'observed' : 'forwarded', req));
+      }
+      return true;
+    }
+
+    env.count('modbus', 'deny', 'request');
+    if (!view.enforcing) {
+      this.tx.onRequest(req, now); // forwarded anyway: its response will come
+      const ev = this.event(view, 'request', verdict, null, this.ctx.passive ? 'observed' : 'alerted', req);
+      env.record(ev);
+      env.violation(ev, env.hrnow());
+      return true;
+    }
+    this.flush(dir, buf, pending, off);
+    const close = view.conduit?.onViolation === 'close';
+    const ev = this.event(view, 'request', verdict, null, close ? 'closed' : 'refused', req);
+    if (close) {
+      this.shut(`policy: ${verdict.reason}`);
+    } else {
+      this.sink.reply(dir, encodeException(req, exceptionFor(view, verdict)));
+    }
+    env.record(ev);
+    env.violation(ev, env.hrnow());
+    return false;
+  }
+
+  private onResponse(view: FlowView, res: ModbusResponse, dir: Direction, buf: Buffer, pending: number, off: number): boolean {
+    const env = this.env;
+    const paired = this.tx.onResponse(res, env.now());
+    if (paired.anomaly === null) {
+      env.count('modbus', 'allow', 'response');
+      if (this.ctx.passive) env.record(this.event(view, 'response', null, null, 'observed', res));
+      return true;
+    }
+    env.count('modbus', 'anomaly', 'response');
+    // Only a response that answers nothing is withheld from the client; a mismatched one is
+    // passed on (the client's own checks reject it) so a quirky device never stalls a master.
+    const drop = view.enforcing && paired.request === null;
+    const ev = this.event(view, 'response', null, paired.anomaly, drop ? 'dropped' : this.ctx.passive ? 'observed' : 'forwarded', res);
+    env.record(ev);
+    env.violation(ev, env.hrnow());
+    if (!drop) return true;
+    this.flush(dir, buf, pending, off);
+    return false;
+  }
+
+  tick(now: number): void {
+    if (this.closed) return;
+    const view = viewOf(this.ctx, this.env.policy());
+    for (const { request, anomaly } of this.tx.expire(now)) {
+      this.env.count('modbus', 'anomaly', 'request');
+      this.env.record(this.event(view, 'request', null, anomaly, this.ctx.passive ? 'observed' : 'forwarded', request));
+    }
+  }
+
+  end(): void {
+    this.closed = true;
+    this.carry.c2s = null;
+    this.carry.s2c = null;
+  }
+
+  private flush(dir: Direction, buf: Buffer, from: number, to: number): void {
+    if (to > from) this.sink.forward(dir, from === 0 && to === buf.length ? buf : buf.subarray(from, to));
+  }
+
+  private shut(reason: string): void {
+    this.closed = true;
+    this.sink.close(reason);
+  }
+
+  private anomalyEvent(view: FlowView, dir: 'request' | 'response', anomaly: Anomaly, action: DecisionEvent['action'], summary: string, frame?: ModbusRequest | ModbusResponse): void {
+    this.env.count('modbus', 'anomaly', dir);
+    const ev = makeEvent(this.ctx, 'modbus', this.env.now(), view.policy, {
+      dir, verdict: null, anomaly, action, summary, fields: frame ? modbusFields(frame) : {},
+    });
+    this.env.record(ev);
+    this.env.violation(ev, this.env.hrnow());
+  }
+
+  private event(view: FlowView, dir: 'request' | 'response', verdict: Verdict | null, anomaly: Anomaly | null, action: DecisionEvent['action'], frame: ModbusRequest | ModbusResponse): DecisionEvent {
+    return makeEvent(this.ctx, 'modbus', this.env.now(), view.policy, {
+      dir, verdict, anomaly, action, summary: summarize(frame), fields: modbusFields(frame),
+    });
+  }
+}
+
+/** Exception code for a deny, from the conduit's mapping (defaults 01/02/03, MB-AP §7). */
+function exceptionFor(view: FlowView, v: Extract<Verdict, { allow: false }>): number {
+  const map = view.conduit?.modbus.exceptions ?? { function: 1, address: 2, value: 3 };
+  switch (v.reason) {
+    case 'modbus_address_not_allowed':
+      return map.address;
+    case 'modbus_value_out_of_range':
+      return map.value;
+    default:
+      return map.function;
+  }
+}

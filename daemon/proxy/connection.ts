@@ -1,0 +1,116 @@
+/**
+ * One proxied TCP connection: client socket ↔ inspector ↔ upstream socket.
+ * The inspector decides; this file only moves bytes, applies backpressure and closes.
+ * Any throw from the inspector is an otgate bug: it is caught here, counted, and closes
+ * this connection only.
+ */
+import net from 'node:net';
+import { anomaly, type Direction } from '../../protocols/common';
+import type { ActionSink, FlowContext, InspectorFactory, PipelineEnv, ProtocolInspector } from '../pipeline/contract';
+import { makeEvent } from '../pipeline/events';
+import { GatewayAnomalies } from './gateway-anomalies';
+
+/** Grace for flushing already-forwarded bytes before a hard close. */
+const CLOSE_GRACE_MS = 1000;
+
+export interface ConnectionOptions {
+  readonly ctx: FlowContext;
+  readonly env: PipelineEnv;
+  readonly factory: InspectorFactory;
+  readonly upstream: { readonly host: string; readonly port: number };
+  readonly idleTimeoutMs: number;
+  readonly onClose: (conn: ProxyConnection) => void;
+  readonly onError: (err: unknown, conn: ProxyConnection) => void;
+}
+
+export class ProxyConnection {
+  readonly upstream: net.Socket;
+  private readonly inspector: ProtocolInspector;
+  private closed = false;
+  private upConnected = false;
+
+  constructor(readonly client: net.Socket, private readonly o: ConnectionOptions) {
+    client.setNoDelay(true);
+    client.pause(); // nothing is read until the device side is up
+    const upstream = net.connect({ host: o.upstream.host, port: o.upstream.port, noDelay: true });
+    this.upstream = upstream;
+    const sink: ActionSink = {
+      forward: (dir, bytes) => this.write(dir === 'c2s' ? upstream : client, dir === 'c2s' ? client : upstream, bytes),
+      reply: (dir, bytes) => this.write(dir === 'c2s' ? client : upstream, dir === 'c2s' ? upstream : client, bytes),
+      close: () => this.close(),
+    };
+    this.inspector = o.factory(o.ctx, o.env, sink);
+
+    upstream.once('connect', () => {
+      this.upConnected = true;
+      client.resume();
+    });
+    client.on('data', (chunk: Buffer) => this.feed('c2s', chunk));
+    upstream.on('data', (chunk: Buffer) => this.feed('s2c', chunk));
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+    client.on('close', () => this.close());
+    upstream.on('close', () => this.close());
+    client.on('error', () => this.close());
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      if (!this.upConnected) this.connectionEvent(GatewayAnomalies.upstream_unreachable, err.code ?? String(err));
+      this.close();
+    });
+    if (o.idleTimeoutMs > 0) {
+      client.setTimeout(o.idleTimeoutMs, () => {
+        this.connectionEvent(GatewayAnomalies.idle_timeout, `idle for ${o.idleTimeoutMs} ms`);
+        this.close();
+      });
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  tick(now: number): void {
+    if (!this.closed) this.guard(() => this.inspector.tick(now));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.guard(() => this.inspector.end());
+    for (const s of [this.client, this.upstream]) {
+      s.end();
+      setTimeout(() => s.destroy(), CLOSE_GRACE_MS).unref();
+    }
+    this.o.onClose(this);
+  }
+
+  private feed(dir: Direction, chunk: Buffer): void {
+    if (!this.closed) this.guard(() => this.inspector.feed(dir, chunk));
+  }
+
+  /** Write toward `to`; when its buffer is full, stop reading from `from` until it drains. */
+  private write(to: net.Socket, from: net.Socket, bytes: Buffer): void {
+    if (this.closed || to.destroyed) return;
+    if (!to.write(bytes)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.o.onError(err, this);
+      this.connectionEvent(GatewayAnomalies.internal_error, err instanceof Error ? err.message : String(err));
+      this.close();
+    }
+  }
+
+  connectionEvent(spec: (typeof GatewayAnomalies)[keyof typeof GatewayAnomalies], detail: string): void {
+    const env = this.o.env;
+    env.record(makeEvent(this.o.ctx, this.o.ctx.protocol, env.now(), env.policy(), {
+      dir: 'request', verdict: null, anomaly: anomaly(spec, detail), action: 'closed',
+      summary: `connection closed: ${spec.description.split(';')[0]} (${detail})`, fields: {},
+    }));
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Connection-level anomaly codes the gateway itself raises (not protocol decoding).
+ * Stable codes; documented in docs/anomalies.md with the protocol lists.
+ */
+import type { AnomalySpec } from '../../protocols/common';
+
+const spec = (code: string, family: AnomalySpec['family'], technique: string | null, description: string): AnomalySpec =>
+  Object.freeze({ code, family, technique, description });
+
+export const GatewayAnomalies = Object.freeze({
+  connection_limit: spec('gateway.connection_limit', 'resource', 'T0814',
+    'a conduit or per-client connection limit was reached; the new connection was closed'),
+  upstream_unreachable: spec('gateway.upstream_unreachable', 'state', null,
+    'the protected device did not accept the connection; the client connection was closed'),
+  idle_timeout: spec('gateway.idle_timeout', 'resource', null,
+    'no traffic for longer than the conduit idle timeout; the connection was closed'),
+  internal_error: spec('gateway.internal_error', 'state', null,
+    'an otgate bug on this connection; it was closed, every other connection carries on'),
+});

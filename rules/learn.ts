@@ -1,0 +1,391 @@
+/**
+ * Learn mode: observed requests → a proposed least-privilege policy (YAML text with evidence
+ * comments). Pure: the caller (daemon/cli/learn.ts) decodes captures and feeds observations;
+ * nothing here reads files or clocks.
+ *
+ * What is proposed, per (client, server endpoint) pair: exactly the unit ids, function codes,
+ * FC 8 sub-functions, FC 43 MEI types and address ranges seen (ranges merged only where they
+ * touch or overlap: nothing is widened). Writes (any function that changes device state) are
+ * proposed only when seen at least `minWriteObservations` times: a single write in a capture is
+ * as likely an accident or an attack as routine. Zones are guessed from /24 (IPv4) or /64 (IPv6)
+ * subnets and marked `# REVIEW`; so are listen addresses, which a capture cannot know.
+ *
+ * Memory grows with distinct facts (pairs, function codes, address ranges), not with the number
+ * of observations.
+ */
+import { functionName } from '../protocols/modbus/names';
+import type { ModbusTable } from '../protocols/modbus/types';
+
+export interface LearnObservation {
+  /** Capture time, ms since the epoch. */
+  readonly ts: number;
+  readonly proto: 'modbus' | 'opcua' | 'mqtt';
+  readonly client: { readonly ip: string; readonly port: number };
+  readonly server: { readonly ip: string; readonly port: number };
+  /** The request's audit fields (docs/audit-json.md), e.g. fc, unit, table, address, quantity. */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+export interface LearnOptions {
+  /** A write function is proposed only when seen at least this many times per pair. */
+  readonly minWriteObservations: number;
+  readonly site?: string;
+}
+
+/** Function codes that change device state (MB-AP §6): 5, 6, 15, 16, 21, 22, 23 and FC 8 (diagnostics can restart). */
+const WRITE_FCS = new Set([5, 6, 8, 15, 16, 21, 22, 23]);
+const TABLE_ORDER: readonly ModbusTable[] = ['coils', 'discrete_inputs', 'input_registers', 'holding_registers'];
+/** Distinct ranges kept per table and access before they are merged in place (bounds memory). */
+const MAX_RANGES = 4096;
+
+class Evidence {
+  count = 0;
+  first = Infinity;
+  last = -Infinity;
+  see(ts: number): void {
+    this.count++;
+    if (ts < this.first) this.first = ts;
+    if (ts > this.last) this.last = ts;
+  }
+  text(): string {
+    return `${this.count} seen, first ${iso(this.first)}, last ${iso(this.last)}`;
+  }
+}
+
+interface Ranges {
+  readonly evidence: Evidence;
+  /** "lo-hi" → [lo, hi] */
+  readonly items: Map<string, [number, number]>;
+  minValue: number;
+  maxValue: number;
+}
+
+interface FcStats {
+  readonly evidence: Evidence;
+  /** table accesses made by this FC: "read:holding_registers" → ranges */
+  readonly ranges: Map<string, Ranges>;
+}
+
+interface ModbusPair {
+  readonly evidence: Evidence;
+  readonly units: Map<number, Evidence>;
+  readonly fcs: Map<number, FcStats>;
+  readonly subfunctions: Set<number>;
+  readonly meiTypes: Set<number>;
+}
+
+interface OtherPair {
+  readonly evidence: Evidence;
+  /** e.g. "service ReadRequest" / "topic plant/a" → evidence */
+  readonly facts: Map<string, Evidence>;
+}
+
+interface AssetSeen {
+  readonly ip: string;
+  readonly roles: Set<string>;
+}
+
+const ROLE = {
+  modbus: ['modbus-server', 'modbus-client'],
+  opcua: ['opcua-server', 'opcua-client'],
+  mqtt: ['mqtt-broker', 'mqtt-client'],
+} as const;
+
+const SHORT: Record<string, string> = {
+  'modbus-server': 'mb-server', 'modbus-client': 'mb-client',
+  'opcua-server': 'ua-server', 'opcua-client': 'ua-client',
+  'mqtt-broker': 'mqtt-broker', 'mqtt-client': 'mqtt-client',
+};
+
+export class PolicyLearner {
+  private readonly assets = new Map<string, AssetSeen>();
+  /** key: proto|serverIp|serverPort|clientIp */
+  private readonly modbus = new Map<string, ModbusPair>();
+  private readonly other = new Map<string, OtherPair>();
+  observations = 0;
+
+  add(o: LearnObservation): void {
+    this.observations++;
+    this.asset(o.server.ip).roles.add(ROLE[o.proto][0]);
+    this.asset(o.client.ip).roles.add(ROLE[o.proto][1]);
+    const key = `${o.proto}|${o.server.ip}|${o.server.port}|${o.client.ip}`;
+    if (o.proto === 'modbus') this.addModbus(key, o);
+    else this.addOther(key, o);
+  }
+
+  private asset(ip: string): AssetSeen {
+    let a = this.assets.get(ip);
+    if (!a) this.assets.set(ip, (a = { ip, roles: new Set() }));
+    return a;
+  }
+
+  private addModbus(key: string, o: LearnObservation): void {
+    const f = o.fields;
+    const fc = num(f.fc);
+    const unit = num(f.unit);
+    if (fc === null || unit === null || fc < 1 || fc > 127) return;
+    let p = this.modbus.get(key);
+    if (!p) this.modbus.set(key, (p = { evidence: new Evidence(), units: new Map(), fcs: new Map(), subfunctions: new Set(), meiTypes: new Set() }));
+    p.evidence.see(o.ts);
+    getOr(p.units, unit, () => new Evidence()).see(o.ts);
+    const s = getOr(p.fcs, fc, () => ({ evidence: new Evidence(), ranges: new Map<string, Ranges>() }));
+    s.evidence.see(o.ts);
+    const sub = num(f.subfunction);
+    if (fc === 8 && sub !== null) p.subfunctions.add(sub);
+    const mei = num(f.mei);
+    if (fc === 43 && mei !== null) p.meiTypes.add(mei);
+    const table = typeof f.table === 'string' && (TABLE_ORDER as readonly string[]).includes(f.table) ? (f.table as ModbusTable) : null;
+    if (table === null) return;
+    const values = Array.isArray(f.values) ? f.values.filter((v): v is number => typeof v === 'number') : [];
+    if (fc === 23) {
+      this.range(s, 'write', table, num(f.writeAddress), num(f.writeQuantity), values, o.ts);
+      this.range(s, 'read', table, num(f.readAddress), num(f.readQuantity), [], o.ts);
+      return;
+    }
+    const access = fc === 5 || fc === 6 || fc === 15 || fc === 16 || fc === 22 ? 'write' : 'read';
+    this.range(s, access, table, num(f.address), num(f.quantity) ?? 1, values, o.ts);
+  }
+
+  private range(s: FcStats, access: 'read' | 'write', table: ModbusTable, address: number | null, quantity: number | null, values: number[], ts: number): void {
+    if (address === null || quantity === null) return;
+    const lo = address;
+    const hi = Math.min(65535, address + Math.max(1, quantity) - 1);
+    const r = getOr(s.ranges, `${access}:${table}`, () => ({ evidence: new Evidence(), items: new Map(), minValue: Infinity, maxValue: -Infinity }));
+    r.evidence.see(ts);
+    r.items.set(`${lo}-${hi}`, [lo, hi]);
+    for (const v of values) {
+      if (v < r.minValue) r.minValue = v;
+      if (v > r.maxValue) r.maxValue = v;
+    }
+    if (r.items.size > MAX_RANGES) {
+      const merged = mergeRanges([...r.items.values()]);
+      r.items.clear();
+      for (const m of merged) r.items.set(`${m[0]}-${m[1]}`, m);
+    }
+  }
+
+  private addOther(key: string, o: LearnObservation): void {
+    let p = this.other.get(key);
+    if (!p) this.other.set(key, (p = { evidence: new Evidence(), facts: new Map() }));
+    p.evidence.see(o.ts);
+    const f = o.fields;
+    const facts: string[] = [];
+    for (const k of ['type', 'msgType', 'service', 'clientId', 'topic', 'securityPolicy'] as const) {
+      if (typeof f[k] === 'string' && f[k] !== '') facts.push(`${k} ${f[k]}`);
+    }
+    for (const k of ['topics', 'nodeIds'] as const) {
+      const v = f[k];
+      if (Array.isArray(v)) for (const x of v) facts.push(`${k === 'topics' ? 'topic' : 'nodeId'} ${typeof x === 'string' ? x : JSON.stringify(x)}`);
+    }
+    for (const fact of facts) {
+      if (p.facts.size >= MAX_RANGES && !p.facts.has(fact)) continue;
+      getOr(p.facts, fact, () => new Evidence()).see(o.ts);
+    }
+  }
+
+  /** The proposed policy as YAML text (passes rules/load.ts when anything was learned). */
+  toYaml(opts: LearnOptions): string {
+    const K = Math.max(1, opts.minWriteObservations);
+    const out: string[] = [];
+    const w = (s: string) => out.push(s);
+    const assetName = (ip: string) => nameOf(this.assets.get(ip)!);
+    const zoneOfIp = (ip: string) => zoneOf(ip).name;
+
+    w('# otgate policy proposed by `otgate learn` from observed traffic.');
+    w(`# ${this.observations} request(s) observed. Every rule lists its evidence; nothing seen is widened.`);
+    w(`# Writes are proposed only when seen at least ${K} time(s) per client and server.`);
+    w('# Lines marked REVIEW are guesses a capture cannot settle.');
+    w('version: 1');
+    w(`site: ${q(opts.site ?? 'learned')}`);
+    w('');
+    w('defaults:');
+    w('  mode: monitor   # REVIEW: switch to enforce once `otgate replay` shows no unexpected denies');
+    w('');
+
+    const zones = new Map<string, { name: string; cidr: string; servers: number; clients: number; ips: string[] }>();
+    for (const a of [...this.assets.values()].sort((x, y) => ipOrder(x.ip, y.ip))) {
+      const z = zoneOf(a.ip);
+      const e = getOr(zones, z.name, () => ({ ...z, servers: 0, clients: 0, ips: [] as string[] }));
+      e.ips.push(a.ip);
+      if ([...a.roles].some((r) => r.endsWith('server') || r.endsWith('broker'))) e.servers++;
+      else e.clients++;
+    }
+    w('zones:   # REVIEW: guessed from subnets; Purdue levels guessed from roles (servers 1, clients 2)');
+    for (const z of zones.values()) {
+      w(`  - { name: ${z.name}, level: ${z.servers > 0 ? 1 : 2}, networks: [${q(z.cidr)}] }   # ${z.ips.length} asset(s): ${z.servers} serving, ${z.clients} client-only`);
+    }
+    w('');
+    w('assets:');
+    for (const a of [...this.assets.values()].sort((x, y) => ipOrder(x.ip, y.ip))) {
+      w(`  - { name: ${nameOf(a)}, zone: ${zoneOfIp(a.ip)}, address: ${q(a.ip)}, role: ${q([...a.roles].sort().join(', '))} }`);
+    }
+    w('');
+
+    // Conduits: one per (protocol, server endpoint, client zone); the loader wants clients in from_zone.
+    interface ConduitPlan { proto: string; serverIp: string; port: number; fromZone: string; pairs: string[] }
+    const plans = new Map<string, ConduitPlan>();
+    for (const key of [...this.modbus.keys(), ...this.other.keys()]) {
+      const [proto, serverIp, port, clientIp] = key.split('|') as [string, string, string, string];
+      const fromZone = zoneOfIp(clientIp);
+      const ck = `${proto}|${serverIp}|${port}|${fromZone}`;
+      getOr(plans, ck, () => ({ proto, serverIp, port: Number(port), fromZone, pairs: [] })).pairs.push(key);
+    }
+    const sortedPlans = [...plans.values()].sort((a, b) => a.proto.localeCompare(b.proto) || ipOrder(a.serverIp, b.serverIp) || a.port - b.port || a.fromZone.localeCompare(b.fromZone));
+    const multiZone = new Map<string, number>();
+    for (const p of sortedPlans) multiZone.set(`${p.proto}|${p.serverIp}|${p.port}`, (multiZone.get(`${p.proto}|${p.serverIp}|${p.port}`) ?? 0) + 1);
+
+    const conduitLines: string[] = [];
+    const notes: string[] = [];
+    for (const plan of sortedPlans) {
+      const base = `${plan.proto}-${dashed(plan.serverIp)}-${plan.port}`;
+      const name = truncName(multiZone.get(`${plan.proto}|${plan.serverIp}|${plan.port}`)! > 1 ? `${base}-from-${plan.fromZone}` : base);
+      if (plan.proto !== 'modbus') {
+        notes.push(...this.otherNotes(plan.pairs, name));
+        continue;
+      }
+      const rules: string[] = [];
+      for (const key of plan.pairs.sort()) rules.push(...this.modbusRule(key, K, assetName));
+      if (!rules.some((l) => l.startsWith('      - name:'))) {
+        notes.push(`# conduit ${name} not proposed: no function seen often enough`, ...rules.map((l) => `#${l.slice(1)}`));
+        continue;
+      }
+      conduitLines.push(`  - name: ${name}`);
+      conduitLines.push(`    from_zone: ${plan.fromZone}`);
+      conduitLines.push(`    to_zone: ${zoneOfIp(plan.serverIp)}`);
+      conduitLines.push('    protocol: modbus');
+      conduitLines.push(`    listen: ${q('0.0.0.0:0')}   # REVIEW: the gateway address its clients connect to (port 0 = any free port)`);
+      conduitLines.push(`    upstream: { asset: ${assetName(plan.serverIp)}, port: ${plan.port} }`);
+      conduitLines.push('    rules:');
+      conduitLines.push(...rules);
+    }
+    if (conduitLines.length > 0) {
+      w('conduits:');
+      out.push(...conduitLines);
+    } else {
+      w('conduits: []   # nothing seen often enough to propose');
+    }
+    if (notes.length > 0) {
+      w('');
+      w('# Observed but not proposed as rules:');
+      out.push(...notes);
+    }
+    return `${out.join('\n')}\n`;
+  }
+
+  private modbusRule(key: string, K: number, assetName: (ip: string) => string): string[] {
+    const p = this.modbus.get(key)!;
+    const clientIp = key.split('|')[3]!;
+    const lines: string[] = [];
+    const kept = [...p.fcs.entries()].filter(([fc, s]) => !WRITE_FCS.has(fc) || s.evidence.count >= K).sort((a, b) => a[0] - b[0]);
+    const dropped = [...p.fcs.entries()].filter(([fc, s]) => WRITE_FCS.has(fc) && s.evidence.count < K).sort((a, b) => a[0] - b[0]);
+    lines.push(`      # evidence: ${p.evidence.count} request(s) from ${clientIp}, first ${iso(p.evidence.first)}, last ${iso(p.evidence.last)}`);
+    for (const [fc, s] of dropped) {
+      lines.push(`      # not proposed: FC ${fc} ${functionName(fc) ?? ''} ${s.evidence.text()} (fewer than ${K}: REVIEW)`);
+    }
+    if (kept.length === 0) return lines;
+    lines.push(`      - name: ${truncName(`learned-${dashed(clientIp)}`)}`);
+    lines.push(`        clients: [${assetName(clientIp)}]`);
+    lines.push('        modbus:');
+    const units = [...p.units.keys()].sort((a, b) => a - b);
+    lines.push(`          unit_ids: [${units.join(', ')}]   # ${units.map((u) => `unit ${u}: ${p.units.get(u)!.count}`).join(', ')}`);
+    lines.push('          functions:');
+    for (const [fc, s] of kept) lines.push(`            - ${fc}   # ${functionName(fc) ?? 'vendor/user code'}: ${s.evidence.text()}`);
+    const keptFcs = new Set(kept.map(([fc]) => fc));
+    if (keptFcs.has(8)) lines.push(`          diagnostics: [${[...p.subfunctions].sort((a, b) => a - b).join(', ')}]`);
+    if (keptFcs.has(43)) lines.push(`          mei_types: [${[...p.meiTypes].sort((a, b) => a - b).join(', ')}]`);
+    for (const access of ['read', 'write'] as const) {
+      const perTable = new Map<ModbusTable, { items: [number, number][]; ev: Evidence; min: number; max: number }>();
+      for (const [fc, s] of kept) {
+        for (const [k, r] of s.ranges) {
+          const [acc, table] = k.split(':') as ['read' | 'write', ModbusTable];
+          if (acc !== access) continue;
+          const t = getOr(perTable, table, () => ({ items: [] as [number, number][], ev: new Evidence(), min: Infinity, max: -Infinity }));
+          t.items.push(...r.items.values());
+          t.ev.count += r.evidence.count;
+          t.ev.first = Math.min(t.ev.first, r.evidence.first);
+          t.ev.last = Math.max(t.ev.last, r.evidence.last);
+          t.min = Math.min(t.min, r.minValue);
+          t.max = Math.max(t.max, r.maxValue);
+          void fc;
+        }
+      }
+      if (perTable.size === 0) continue;
+      lines.push(`          ${access}:`);
+      for (const table of TABLE_ORDER) {
+        const t = perTable.get(table);
+        if (!t) continue;
+        const merged = mergeRanges(t.items).map(([lo, hi]) => q(lo === hi ? `${lo}` : `${lo}-${hi}`));
+        const vals = access === 'write' && t.min <= t.max ? `; values seen ${t.min}..${t.max} (add min/max to bound them)` : '';
+        lines.push(`            ${table}: [${merged.join(', ')}]   # ${t.ev.count} ${access}(s), first ${iso(t.ev.first)}, last ${iso(t.ev.last)}${vals}`);
+      }
+    }
+    return lines;
+  }
+
+  private otherNotes(pairs: string[], conduit: string): string[] {
+    const lines: string[] = [];
+    for (const key of pairs.sort()) {
+      const p = this.other.get(key)!;
+      const [proto, , , clientIp] = key.split('|') as [string, string, string, string];
+      lines.push(`# ${conduit}: ${proto} from ${clientIp}: ${p.evidence.count} message(s), first ${iso(p.evidence.first)}, last ${iso(p.evidence.last)} (no ${proto} rule schema yet)`);
+      for (const [fact, ev] of [...p.facts.entries()].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(`#   ${fact}: ${ev.text()}`);
+    }
+    return lines;
+  }
+}
+
+/** Sort and merge touching or overlapping inclusive ranges ([0-9] + [10-19] → [0-19]); never widens across a hole. */
+export function mergeRanges(items: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = [...items].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of sorted) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+function zoneOf(ip: string): { name: string; cidr: string } {
+  if (!ip.includes(':')) {
+    const [a, b, c] = ip.split('.');
+    return { name: `net-${a}-${b}-${c}`, cidr: `${a}.${b}.${c}.0/24` };
+  }
+  const groups = expand6(ip).slice(0, 4);
+  return { name: `net6-${groups.join('-')}`, cidr: `${groups.join(':')}::/64` };
+}
+
+function expand6(ip: string): string[] {
+  const [head, tail] = ip.split('::') as [string, string | undefined];
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const fill = tail === undefined ? [] : new Array<string>(8 - h.length - t.length).fill('0');
+  return [...h, ...fill, ...t].map((g) => g.replace(/^0+(?=.)/, ''));
+}
+
+function nameOf(a: AssetSeen): string {
+  const roles = [...a.roles].sort((x, y) => Number(x.endsWith('client')) - Number(y.endsWith('client')) || x.localeCompare(y));
+  return truncName(`${SHORT[roles[0]!] ?? 'asset'}-${dashed(a.ip)}`);
+}
+
+const dashed = (ip: string): string => ip.replace(/[.:]/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+const truncName = (n: string): string => (n.length <= 64 ? n : n.slice(0, 64));
+const q = (s: string): string => JSON.stringify(s);
+const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : '-');
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+
+function ipOrder(a: string, b: string): number {
+  const pa = a.includes(':') ? [1e6] : a.split('.').map(Number);
+  const pb = b.includes(':') ? [1e6] : b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return a.localeCompare(b);
+}
+
+function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
+}

@@ -1,0 +1,207 @@
+/**
+ * Real node-opcua peers for tests: a chiller OPC UA server (ns=2 "Chiller" namespace), clients
+ * with their own PKI under a temp dir (never ~/.config), and a recording loopback relay.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  DataType,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAClient,
+  OPCUAServer,
+  SecurityPolicy,
+  StatusCodes,
+  Variant,
+  type ClientSession,
+  type OPCUAClientOptions,
+  type UserIdentityInfo,
+} from 'node-opcua';
+
+export const CHILLER = {
+  setpoint: 'ns=2;s=Chiller.Setpoint',
+  mode: 'ns=2;s=Chiller.Mode',
+  temperature: 'ns=2;s=Chiller.Temperature',
+  label: 'ns=2;s=Chiller.Label',
+  object: 'ns=2;s=Chiller',
+  resetAlarm: 'ns=2;s=Chiller.ResetAlarm',
+  purge: 'ns=2;s=Chiller.Purge',
+} as const;
+
+export interface ChillerServer {
+  readonly server: OPCUAServer;
+  readonly port: number;
+  readonly pkiDir: string;
+  /** Values as the server holds them (checked at the server, not through a client). */
+  setpoint(): number;
+  mode(): number;
+  label(): string;
+  resetCount(): number;
+  purgeCount(): number;
+  close(): Promise<void>;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempPki(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `otgate-${prefix}-`));
+}
+
+export async function startChillerServer(opts: { host?: string; port?: number; secure?: boolean } = {}): Promise<ChillerServer> {
+  const pkiDir = tempPki('opcua-server');
+  const port = opts.port ?? (await freePort(opts.host ?? '127.0.0.1'));
+  const serverCertificateManager = new OPCUACertificateManager({ rootFolder: path.join(pkiDir, 'pki'), automaticallyAcceptUnknownCertificate: true });
+  const userCertificateManager = new OPCUACertificateManager({ rootFolder: path.join(pkiDir, 'user-pki'), automaticallyAcceptUnknownCertificate: true });
+  const server = new OPCUAServer({
+    port,
+    hostname: opts.host ?? '127.0.0.1',
+    serverCertificateManager,
+    userCertificateManager,
+    securityPolicies: opts.secure ? [SecurityPolicy.None, SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep] : [SecurityPolicy.None],
+    securityModes: opts.secure ? [MessageSecurityMode.None, MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt] : [MessageSecurityMode.None],
+    allowAnonymous: true,
+    userManager: { isValidUser: (u: string, p: string) => u === 'operator' && p === 'chiller-secret' },
+    buildInfo: { productName: 'ChillCo chiller skid (test)' },
+  });
+  await server.initialize();
+  const ns = server.engine.addressSpace!.getOwnNamespace();
+  const state = { setpoint: 18, mode: 1, label: 'cell 2', resets: 0, purges: 0 };
+  const chiller = ns.addObject({ organizedBy: server.engine.addressSpace!.rootFolder.objects, browseName: 'Chiller', nodeId: 's=Chiller' });
+  ns.addVariable({
+    componentOf: chiller, browseName: 'Setpoint', nodeId: 's=Chiller.Setpoint', dataType: 'Double',
+    value: { get: () => new Variant({ dataType: DataType.Double, value: state.setpoint }), set: (v: Variant) => { state.setpoint = v.value as number; return StatusCodes.Good; } },
+  });
+  ns.addVariable({
+    componentOf: chiller, browseName: 'Mode', nodeId: 's=Chiller.Mode', dataType: 'Int32',
+    value: { get: () => new Variant({ dataType: DataType.Int32, value: state.mode }), set: (v: Variant) => { state.mode = v.value as number; return StatusCodes.Good; } },
+  });
+  ns.addVariable({
+    componentOf: chiller, browseName: 'Temperature', nodeId: 's=Chiller.Temperature', dataType: 'Double',
+    value: { get: () => new Variant({ dataType: DataType.Double, value: 17.5 }) },
+  });
+  ns.addVariable({
+    componentOf: chiller, browseName: 'Label', nodeId: 's=Chiller.Label', dataType: 'String',
+    value: { get: () => new Variant({ dataType: DataType.String, value: state.label }), set: (v: Variant) => { state.label = v.value as string; return StatusCodes.Good; } },
+  });
+  const reset = ns.addMethod(chiller, { browseName: 'ResetAlarm', nodeId: 's=Chiller.ResetAlarm', inputArguments: [], outputArguments: [] });
+  reset.bindMethod((_args, _ctx, cb) => { state.resets++; cb(null, { statusCode: StatusCodes.Good, outputArguments: [] }); });
+  const purge = ns.addMethod(chiller, { browseName: 'Purge', nodeId: 's=Chiller.Purge', inputArguments: [], outputArguments: [] });
+  purge.bindMethod((_args, _ctx, cb) => { state.purges++; cb(null, { statusCode: StatusCodes.Good, outputArguments: [] }); });
+  await server.start();
+  return {
+    server, port, pkiDir,
+    setpoint: () => state.setpoint,
+    mode: () => state.mode,
+    label: () => state.label,
+    resetCount: () => state.resets,
+    purgeCount: () => state.purges,
+    close: async () => {
+      await server.shutdown(0);
+      await serverCertificateManager.dispose();
+      await userCertificateManager.dispose();
+      rmSync(pkiDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ClientIdentity {
+  readonly pkiDir: string;
+  readonly certificateManager: OPCUACertificateManager;
+  readonly certificateFile: string;
+  readonly privateKeyFile: string;
+  dispose(): Promise<void>;
+}
+
+/** A client PKI in a temp dir with its own self-signed certificate. */
+export async function clientIdentity(name: string): Promise<ClientIdentity> {
+  const pkiDir = tempPki(`opcua-${name}`);
+  const certificateManager = new OPCUACertificateManager({ rootFolder: path.join(pkiDir, 'pki'), automaticallyAcceptUnknownCertificate: true });
+  await certificateManager.initialize();
+  const certificateFile = path.join(pkiDir, 'pki', 'own', 'certs', 'client_certificate.pem');
+  await certificateManager.createSelfSignedCertificate({
+    applicationUri: `urn:otgate-test:${name}`,
+    subject: `/CN=${name}/O=Secluded Semiconductors`,
+    dns: ['localhost'],
+    startDate: new Date(Date.now() - 86_400_000),
+    validity: 30,
+    outputFile: certificateFile,
+  });
+  return {
+    pkiDir, certificateManager, certificateFile,
+    privateKeyFile: path.join(pkiDir, 'pki', 'own', 'private', 'private_key.pem'),
+    dispose: async () => {
+      await certificateManager.dispose();
+      rmSync(pkiDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function makeClient(id: ClientIdentity, opts: Partial<OPCUAClientOptions> = {}): OPCUAClient {
+  return OPCUAClient.create({
+    applicationName: 'otgate-test-client',
+    applicationUri: undefined,
+    endpointMustExist: false,
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    requestedSessionTimeout: 20_000,
+    clientCertificateManager: id.certificateManager,
+    certificateFile: id.certificateFile,
+    privateKeyFile: id.privateKeyFile,
+    ...opts,
+  });
+}
+
+/** Connect, create a session, run `fn`, always close. */
+export async function withSession<T>(client: OPCUAClient, url: string, fn: (s: ClientSession) => Promise<T>, userIdentity?: UserIdentityInfo): Promise<T> {
+  await client.connect(url);
+  try {
+    const session = await client.createSession(userIdentity);
+    try {
+      return await fn(session);
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+  } finally {
+    await client.disconnect();
+  }
+}
+
+/** A loopback relay recording each direction's chunks as they arrive (fixture recording, raw tests). */
+export interface Relay {
+  readonly port: number;
+  readonly c2s: Buffer[];
+  readonly s2c: Buffer[];
+  close(): Promise<void>;
+}
+
+export async function startRelay(target: { host: string; port: number }, host = '127.0.0.1'): Promise<Relay> {
+  const c2s: Buffer[] = [];
+  const s2c: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((client) => {
+    const up = net.connect(target);
+    sockets.add(client).add(up);
+    client.on('data', (d) => { c2s.push(Buffer.from(d)); up.write(d); });
+    up.on('data', (d) => { s2c.push(Buffer.from(d)); client.write(d); });
+    client.on('close', () => up.destroy());
+    up.on('close', () => client.destroy());
+    client.on('error', () => undefined);
+    up.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => srv.listen(0, host, () => r()));
+  return {
+    port: (srv.address() as net.AddressInfo).port,
+    c2s, s2c,
+    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); srv.close(() => r()); }),
+  };
+}
