@@ -5,6 +5,8 @@
 import type net from 'node:net';
 import type { Logger } from 'winston';
 import { AuditStore, trafficFlowOf } from './audit/store';
+import { parseSiemTarget, SiemForwarder } from './audit/siem';
+import { startMetricsServer } from './metrics-server';
 import { GatewayEnv } from './gateway-env';
 import { logDecision } from './log';
 import { loadAndCompile, PolicyHolder, type LoadOutcome } from './policy-holder';
@@ -15,6 +17,10 @@ export interface AppOptions {
   readonly policyFile: string;
   readonly dbFile: string;
   readonly logger: Logger;
+  /** SIEM target, e.g. "udp://127.0.0.1:514" or "tcp://siem.plant:6514". */
+  readonly siem?: string;
+  /** Prometheus text endpoint, "host:port" (e.g. "127.0.0.1:9464"). */
+  readonly metrics?: string;
 }
 
 export class PolicyLoadError extends Error {
@@ -30,6 +36,7 @@ export class App {
     readonly proxy: ProxyServer,
     readonly audit: AuditStore,
     private readonly log: Logger,
+    private readonly extras: { siem: SiemForwarder | null; metrics: net.Server | null },
   ) {}
 
   static async start(o: AppOptions): Promise<App> {
@@ -43,6 +50,9 @@ export class App {
     const env = new GatewayEnv(holder, countFrame, (ctx) => audit.trafficCounter(trafficFlowOf(ctx, holder.policy)));
     env.onDecision((e) => audit.enqueue(e));
     env.onDecision((e) => logDecision(o.logger, e));
+    const siem = o.siem ? new SiemForwarder(parseSiemTarget(o.siem)) : null;
+    if (siem) env.onDecision((e) => siem.send(e));
+    const metrics = o.metrics ? await startMetricsServer(o.metrics, o.logger) : null;
     const proxy = new ProxyServer(env, {
       onListening: (c, a) => o.logger.info(`conduit ${c} listening on ${a.address}:${a.port}`, { conduit: c, port: a.port }),
       onListenError: (c, err) => o.logger.error(`conduit ${c} cannot listen: ${err.message}`, { conduit: c }),
@@ -51,7 +61,7 @@ export class App {
     await proxy.apply(loaded.policy);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     o.logger.info(`otgate serving ${loaded.policy.conduits.size} conduit(s) of ${loaded.policy.site} (policy ${loaded.policy.hash.slice(0, 12)}) in ${ms.toFixed(0)} ms`);
-    return new App(holder, env, proxy, audit, o.logger);
+    return new App(holder, env, proxy, audit, o.logger, { siem, metrics });
   }
 
   /** SIGHUP: validate + compile first; swap whole or keep the running policy. */
@@ -78,6 +88,8 @@ export class App {
 
   async stop(): Promise<void> {
     await this.proxy.close();
+    this.extras.metrics?.close();
+    await this.extras.siem?.close();
     this.audit.close(); // flushes what is queued
   }
 }

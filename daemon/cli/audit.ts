@@ -42,11 +42,14 @@ export function loadPolicyOrExit(file: string): CompiledPolicy {
   process.exit(2);
 }
 
-/** Batches lines into large stdout writes (one write per line would dominate the audit's cost). */
+/**
+ * Batches lines into large stdout writes (one write per line would dominate the audit's cost).
+ * libpcap reads a whole file in one synchronous loop, so there is no way to pause the source:
+ * when stdout is asynchronous (some pipes) the batches queue in memory until it drains.
+ */
 export class LineWriter {
   private parts: string[] = [];
   private size = 0;
-  private pending: Promise<void> = Promise.resolve();
 
   write(line: string): void {
     this.parts.push(line);
@@ -59,13 +62,12 @@ export class LineWriter {
     const chunk = `${this.parts.join('\n')}\n`;
     this.parts = [];
     this.size = 0;
-    const ok = process.stdout.write(chunk);
-    if (!ok) this.pending = this.pending.then(() => new Promise((r) => process.stdout.once('drain', () => r())));
+    process.stdout.write(chunk);
   }
 
+  /** Flush and wait until stdout has taken everything. */
   async end(): Promise<void> {
     this.flush();
-    await this.pending;
     await new Promise<void>((r) => process.stdout.write('', () => r()));
   }
 }

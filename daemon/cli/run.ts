@@ -11,11 +11,13 @@ export function registerRun(program: Command): void {
     .requiredOption('-p, --policy <file>', 'policy file (YAML)')
     .option('--db <file>', 'audit store (SQLite)', defaultDbPath())
     .option('--log-level <level>', 'error | warn | info | debug', 'info')
-    .action(async (o: { policy: string; db: string; logLevel: string }) => {
-      const logger = createLogger({ level: o.logLevel });
+    .option('--siem <url>', 'also send decisions to a SIEM as RFC 5424 syslog: udp://host:port or tcp://host:port')
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
+    .action(async (o: { policy: string; db: string; logLevel: string; siem?: string; metrics?: string }) => {
+      const logger = createLogger({ level: o.logLevel as 'info' });
       let app: App;
       try {
-        app = await App.start({ policyFile: o.policy, dbFile: o.db, logger });
+        app = await App.start({ policyFile: o.policy, dbFile: o.db, logger, siem: o.siem, metrics: o.metrics });
       } catch (err) {
         if (err instanceof PolicyLoadError) {
           process.stderr.write(`${err.message}\notgate: policy rejected, not starting\n`);

@@ -19,8 +19,6 @@ export const StreamAnomalies = Object.freeze({
     'out-of-order bytes held for this direction exceeded the cap; the hole was treated as a gap'),
   flow_evicted: spec('stream.flow_evicted', 'resource', null,
     'the flow table was full; the least recently active flow was dropped'),
-  resync_skipped: spec('stream.resync_skipped', 'state', null,
-    'no trusted frame boundary was found within the resync window; those bytes were skipped'),
 });
 
 export type StreamAnomalyKey = keyof typeof StreamAnomalies;

@@ -86,6 +86,8 @@ interface Flow {
   readonly s2c: TcpReassembler;
   readonly dirs: { c2s: DirState; s2c: DirState };
   closed: boolean;
+  /** Runner clock at the last move to the back of the LRU order. */
+  touched: number;
 }
 
 const ep = (ip: string, port: number): Endpoint => ({ ip, port });
@@ -104,6 +106,7 @@ export class PassiveRunner {
   private nowMs = 0;
   private lastTickSec = -1;
   private nextId = 1;
+  private clock = 0;
 
   constructor(private readonly o: PassiveOptions) {
     this.budget = { held: 0, max: o.maxHeldTotal ?? 32 * 1024 * 1024 };
@@ -171,10 +174,17 @@ export class PassiveRunner {
     if (f === undefined) {
       f = this.newFlow(seg, syn, ackf);
       if (this.flows.size >= (this.o.maxFlows ?? 10000)) this.evictOldest();
+      this.flows.set(key, f);
+      f.touched = ++this.clock;
+    } else if (this.clock - f.touched > this.flows.size >> 2) {
+      // Approximate LRU: move the flow to the back of the Map's insertion order only when a
+      // quarter of the table has been touched since, so hot flows cost no Map churn per packet.
+      this.flows.delete(key);
+      this.flows.set(key, f);
+      f.touched = ++this.clock;
     } else {
-      this.flows.delete(key); // LRU order: most recently active last
+      this.clock++;
     }
-    this.flows.set(key, f);
     if (f.closed) return;
 
     const dir: Direction = seg.src === f.client.ip && seg.sport === f.client.port ? 'c2s' : 's2c';
@@ -211,7 +221,7 @@ export class PassiveRunner {
     const dirs = { c2s: { buf: null, synced: syn }, s2c: { buf: null, synced: syn } };
     const flow: Flow = {
       id, client, server, midstream: !syn, midstreamReported: false, firstDir: null,
-      proto: null, ctx: null, inspector: null, dirs, closed: false,
+      proto: null, ctx: null, inspector: null, dirs, closed: false, touched: 0,
       c2s: null as unknown as TcpReassembler,
       s2c: null as unknown as TcpReassembler,
     };
@@ -227,7 +237,7 @@ export class PassiveRunner {
   private sinkFor(f: Flow, dir: Direction) {
     return {
       data: (bytes: Buffer) => this.onData(f, dir, bytes),
-      gap: (missing: number) => this.onGap(f, dir, missing),
+      gap: (missing: number, cause: 'lost' | 'held_limit' | 'end') => this.onGap(f, dir, missing, cause),
       overlapMismatch: () => this.streamAnomaly(f, dir, anomaly(StreamAnomalies.overlap_mismatch, 'overlapping segments disagree; first copy kept')),
     };
   }
@@ -307,7 +317,7 @@ export class PassiveRunner {
     st.buf = r.from >= buf.length ? null : Buffer.from(buf.subarray(r.from));
   }
 
-  private onGap(f: Flow, dir: Direction, missing: number): void {
+  private onGap(f: Flow, dir: Direction, missing: number, cause: 'lost' | 'held_limit' | 'end'): void {
     this.stats.gaps++;
     if (f.closed) return;
     if (f.proto === null) {
@@ -316,7 +326,8 @@ export class PassiveRunner {
       return;
     }
     if (f.inspector === null || f.ctx === null) return;
-    this.streamAnomaly(f, dir, anomaly(StreamAnomalies.gap, `${missing} byte(s) missing from the ${pduDir(dir)} direction`));
+    const spec = cause === 'held_limit' ? StreamAnomalies.out_of_order_limit : StreamAnomalies.gap;
+    this.streamAnomaly(f, dir, anomaly(spec, `${missing} byte(s) missing from the ${pduDir(dir)} direction`));
     // Fresh decoder state; both directions resynchronise (the other one loses only a partial frame, if any).
     f.inspector.end();
     f.inspector = (this.o.inspectorFor ?? inspectorFor)(f.ctx.protocol)!(f.ctx, this.env, NULL_SINK);

@@ -12,6 +12,7 @@ import { makeEvent } from '../pipeline/events';
 import { inspectorFor } from '../pipeline/registry';
 import { ProxyConnection } from './connection';
 import { GatewayAnomalies } from './gateway-anomalies';
+import { connectionClosed, connectionOpened, countConnection } from '../stats';
 
 export interface ProxyHooks {
   readonly onListening?: (conduit: string, address: net.AddressInfo) => void;
@@ -123,9 +124,12 @@ export class ProxyServer {
         summary: `connection refused: ${detail}`, fields: {},
       }));
       sock.destroy();
+      countConnection(name, 'rejected_limit');
       return;
     }
     l.perClient.set(ip, perClient + 1);
+    countConnection(name, 'accepted');
+    connectionOpened(name);
     const conn = new ProxyConnection(sock, {
       ctx,
       env: this.env,
@@ -134,6 +138,7 @@ export class ProxyServer {
       idleTimeoutMs: c.limits.idleTimeoutMs,
       onClose: (cn) => {
         if (!l.conns.delete(cn)) return;
+        connectionClosed(name);
         const n = (l.perClient.get(ip) ?? 1) - 1;
         if (n <= 0) l.perClient.delete(ip);
         else l.perClient.set(ip, n);

@@ -9,5 +9,6 @@ export {
   encodeException, encodeRequest, encodeResponse, encodeRaw, encodeFrame, encodeResponseFrame,
   type Address, type RequestInput, type ResponseBody,
 } from './encode';
+export { replyBodyFor, type ValueAt } from './reply-for';
 export { ModbusTransactions, type Paired, type Expired } from './transactions';
 export { summarize, fields } from './describe';

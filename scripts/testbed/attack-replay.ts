@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { ProtocolName } from '../../daemon/pipeline/contract';
 import { agentOver, type Agent } from './agent-client';
+import { repoRoot } from './repo-root';
 import { PLANT, SCENARIOS, hostByName, type Scenario } from './scenarios';
 
 export interface ExecResult {
@@ -265,7 +266,7 @@ export const CHECKED_SCENARIOS: readonly string[] = Object.keys(checks);
 
 // ---- Docker: agents via `docker compose exec`, devices via their control sockets. ----
 
-const COMPOSE = ['compose', '-f', path.resolve(__dirname, '..', '..', '..', 'testbed', 'docker-compose.yml')];
+const COMPOSE = ['compose', '-f', path.join(repoRoot(), 'testbed', 'docker-compose.yml')];
 const AGENT_JS = 'dist/scripts/testbed/agent.js';
 export const DOCKER_CONTROL_SOCKET = '/run/otgate-testbed-agent.sock';
 

@@ -6,7 +6,8 @@
  */
 import { stringify } from 'yaml';
 import { DOCKER_CONTROL_SOCKET } from './attack-replay';
-import { PLANT, gatewayInterfaces, type PlantLevel } from './scenarios';
+import type { ProtocolName } from '../../daemon/pipeline/contract';
+import { PLANT, gatewayInterfaces, policyYaml, type PlantLevel } from './scenarios';
 
 const netName = (l: PlantLevel): string => `level${l.level}-${l.zone}`;
 const AGENT = 'node dist/scripts/testbed/agent.js';
@@ -56,4 +57,12 @@ export function composeYaml(): string {
   return `# Generated from scripts/testbed/scenarios.ts by \`node dist/scripts/testbed/compose.js\`; do not edit.\n# Start: docker compose -f testbed/docker-compose.yml up -d --build   (docs/testbed.md)\n${stringify(composeFromScenario(), { lineWidth: 0 })}`;
 }
 
-if (require.main === module) process.stdout.write(composeYaml());
+/** testbed/policy.yaml: the scenario's policy for the protocols named (those the image can inspect). */
+export function dockerPolicyYaml(protocols: readonly ProtocolName[]): string {
+  return `# protocols: ${protocols.join(',')}\n${policyYaml(new Set(protocols))}`;
+}
+
+if (require.main === module) {
+  const [what, protos] = process.argv.slice(2);
+  process.stdout.write(what === 'policy' ? dockerPolicyYaml((protos ?? 'modbus,mqtt').split(',') as ProtocolName[]) : composeYaml());
+}

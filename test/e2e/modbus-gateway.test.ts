@@ -215,3 +215,38 @@ describe('monitor mode', () => {
     }
   });
 });
+
+describe('evidence leaves the box: SIEM syslog and Prometheus metrics', () => {
+  test('a denied write reaches a UDP syslog collector and the frame counters', async () => {
+    const dgram = await import('node:dgram');
+    const collector = dgram.createSocket('udp4');
+    const received: string[] = [];
+    collector.on('message', (m) => received.push(m.toString()));
+    await new Promise<void>((r) => collector.bind(0, '127.0.0.1', () => r()));
+    const siemPort = collector.address().port;
+    const metricsPort = await freePort('127.0.0.1');
+    const plc = await startChillerPlc({ host: '127.0.10.21' });
+    const port = await freePort(GW_HOST);
+    const gw = await startGateway({
+      policy: policy(port, plc.port),
+      args: ['--siem', `udp://127.0.0.1:${siemPort}`, '--metrics', `127.0.0.1:${metricsPort}`],
+    });
+    try {
+      const c = await modbusClient(GW_HOST, port, HMI);
+      expect(await exceptionOf(c.writeRegister(CHILLER_SETPOINT, 600))).toBe(3);
+      await c.readHoldingRegisters(0, 1);
+      await closeClient(c);
+      const msg = await eventually(() => received.find((m) => m.includes('modbus_value_out_of_range')));
+      expect(msg).toMatch(/^<\d+>1 /); // RFC 5424 header
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      const text = await res.text();
+      expect(text).toMatch(/otgate_frames_total\{[^}]*outcome="deny"[^}]*\} [1-9]/);
+      expect(text).toMatch(/otgate_frames_total\{[^}]*outcome="allow"[^}]*\} [1-9]/);
+    } finally {
+      await gw.stop();
+      gw.remove();
+      await plc.close();
+      collector.close();
+    }
+  });
+});

@@ -2,7 +2,8 @@
  * Real node-opcua peers for tests: a chiller OPC UA server (ns=2 "Chiller" namespace), clients
  * with their own PKI under a temp dir (never ~/.config), and a recording loopback relay.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -116,11 +117,19 @@ export async function startChillerServer(opts: { host?: string; port?: number; s
 }
 
 export interface ClientIdentity {
+  readonly applicationUri: string;
   readonly pkiDir: string;
   readonly certificateManager: OPCUACertificateManager;
   readonly certificateFile: string;
   readonly privateKeyFile: string;
   dispose(): Promise<void>;
+}
+
+/** SHA-1 thumbprint (hex) of a client's certificate, as the gateway sees it in OPN. */
+export function thumbprintOf(id: ClientIdentity): string {
+  const pem = readFileSync(id.certificateFile, 'utf8');
+  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  return createHash('sha1').update(der).digest('hex');
 }
 
 /** A client PKI in a temp dir with its own self-signed certificate. */
@@ -138,6 +147,7 @@ export async function clientIdentity(name: string): Promise<ClientIdentity> {
     outputFile: certificateFile,
   });
   return {
+    applicationUri: `urn:otgate-test:${name}`,
     pkiDir, certificateManager, certificateFile,
     privateKeyFile: path.join(pkiDir, 'pki', 'own', 'private', 'private_key.pem'),
     dispose: async () => {
@@ -150,7 +160,7 @@ export async function clientIdentity(name: string): Promise<ClientIdentity> {
 export function makeClient(id: ClientIdentity, opts: Partial<OPCUAClientOptions> = {}): OPCUAClient {
   return OPCUAClient.create({
     applicationName: 'otgate-test-client',
-    applicationUri: undefined,
+    applicationUri: id.applicationUri,
     endpointMustExist: false,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
     requestedSessionTimeout: 20_000,

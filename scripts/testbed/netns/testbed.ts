@@ -14,10 +14,10 @@ import { agentOver, type Agent } from '../agent-client';
 import type { PlantTransport } from '../attack-replay';
 import { PLANT, gatewayInterfaces, hostByName, policyYaml, type LevelNs } from '../scenarios';
 import { NetnsPlant, type NsName } from './plant';
+import { DIST } from '../repo-root';
 
-const DIST = path.resolve(__dirname, '..', '..', '..');
-const MAIN = path.join(DIST, 'daemon', 'main.js');
-const AGENT = path.join(DIST, 'scripts', 'testbed', 'agent.js');
+const MAIN = path.join(DIST(), 'daemon', 'main.js');
+const AGENT = path.join(DIST(), 'scripts', 'testbed', 'agent.js');
 
 export interface NetnsTestbed {
   readonly plant: NetnsPlant;

@@ -1,6 +1,6 @@
 /** Every function code, both directions: parse, re-encode, parse again (MB-AP §6, §7). */
 import {
-  decodeModbusAdu, encodeFrame, encodeRequest, encodeResponse, encodeResponseFrame, type ModbusFrame,
+  decodeModbusAdu, encodeFrame, encodeRequest, encodeResponse, encodeResponseFrame, replyBodyFor, type ModbusFrame,
 } from '../../../protocols/modbus';
 import { REQUESTS, RESPONSES } from './fixtures';
 
@@ -82,5 +82,31 @@ describe('offsets and streams', () => {
       expect(r).toEqual({ kind: 'need', atLeast: have < 6 ? 7 : f.length });
     }
     expect(decodeModbusAdu(buf, 3, 'request')).toMatchObject({ kind: 'frame', consumed: f.length });
+  });
+});
+
+describe('replyBodyFor', () => {
+  it('answers every decodable request with a response that decodes and pairs', () => {
+    const valueAt = (_t: string, a: number) => a * 7;
+    let answered = 0;
+    for (const f of REQUESTS) {
+      const req = frameOf(f.bytes, 'request');
+      if (req.kind !== 'request') throw new Error('direction');
+      const body = replyBodyFor(req, valueAt);
+      if (body === null) {
+        expect(['other', 'encapsulated']).toContain(req.op);
+        continue;
+      }
+      const res = frameOf(encodeResponse(req.mbap, body), 'response');
+      expect(res).toMatchObject({ kind: 'response', fc: req.fc, exception: false, mbap: { tid: req.mbap.tid, unit: req.mbap.unit } });
+      answered++;
+    }
+    expect(answered).toBe(REQUESTS.length - 3); // MEI 13, FC 90, FC 65
+  });
+
+  it('reads take values from valueAt', () => {
+    const req = frameOf(REQUESTS.find((x) => x.bytes[7] === 3)!.bytes, 'request');
+    if (req.kind !== 'request') throw new Error('direction');
+    expect(replyBodyFor(req, (_t, a) => a + 1)).toEqual({ fc: 3, registers: [108, 109, 110] });
   });
 });

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import {
-  decodeModbusAdu, encodeRequest, encodeResponse, encodeResponseFrame, MODBUS_MAX_ADU,
+  decodeModbusAdu, encodeFrame, encodeRequest, encodeResponse, encodeResponseFrame, MODBUS_MAX_ADU,
   type ModbusDirection, type ModbusRequestBody, type RequestInput, type ResponseBody,
 } from '../../../protocols/modbus';
 
@@ -156,7 +156,7 @@ describe('round trips', () => {
       if (r.kind !== 'frame') throw new Error(`not a frame: ${JSON.stringify(r)}`);
       expect(r.consumed).toBe(buf.length);
       expect(r.frame).toEqual({ ...req, kind: 'request', mbap: { tid: req.mbap.tid, pid: 0, length: buf.length - 6, unit: req.mbap.unit } });
-      expect(encodeRequest(r.frame).equals(buf)).toBe(true);
+      expect(encodeFrame(r.frame).equals(buf)).toBe(true);
     }), { numRuns: 500 });
   });
 
