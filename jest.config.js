@@ -4,9 +4,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     // aedes 1.x and hexy (node-opcua-debug) ship ESM; let ts-jest turn them into CJS.
-    '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true, ignoreDeprecations: '6.0' }, isolatedModules: true }],
+    '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true, ignoreDeprecations: '6.0' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!(aedes|aedes-.*|hexy)/)'],
   globalSetup: '<rootDir>/test/helpers/global-setup.js',

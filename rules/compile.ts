@@ -22,6 +22,7 @@ import { compileModbusConduit, compileModbusRule, type CompiledModbusRule } from
 import { compileMqttConduit, compileMqttRule, type CompiledMqttRule } from './matchers/mqtt';
 import { compileOpcuaConduit, compileOpcuaRule, type CompiledOpcuaRule } from './matchers/opcua';
 import { compileRelay } from './relay';
+import { compileTls } from './tls';
 import { POLICY_DEFAULTS, type ConduitSpec, type Policy } from './schema/policy';
 
 export interface CompileMeta {
@@ -138,6 +139,7 @@ function compileConduit(c: ConduitSpec, defaultMode: 'enforce' | 'monitor', asse
     modbus: compileModbusConduit(c.modbus),
     mqtt: compileMqttConduit(c.mqtt),
     opcua: compileOpcuaConduit(c.opcua),
+    tls: compileTls(c.tls),
     ruleCount: c.rules.length,
     rulesFor: (clientIp: string): ClientRules | null => lookup(clients, clientIp),
   });

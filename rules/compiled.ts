@@ -12,6 +12,7 @@ import type { CompiledModbusRule, ModbusConduitOptions } from './matchers/modbus
 import type { CompiledRelay } from './relay';
 import type { CompiledMqttRule, MqttConduitOptions } from './matchers/mqtt';
 import type { CompiledOpcuaRule, OpcuaConduitOptions } from './matchers/opcua';
+import type { CompiledTls } from './tls';
 
 export type Mode = 'enforce' | 'monitor';
 
@@ -75,6 +76,8 @@ export interface CompiledConduit {
   readonly mqtt?: MqttConduitOptions;
   /** OPC UA conduit options (absent = defaults, DEFAULT_OPCUA_CONDUIT). */
   readonly opcua?: OpcuaConduitOptions;
+  /** TLS termination / origination (rules/tls.ts); absent or null: plain TCP both sides. */
+  readonly tls?: CompiledTls | null;
   /** Rules in this conduit (for summaries; the data path never iterates them). */
   readonly ruleCount: number;
   /** Rules for a client address (exact IP match against asset addresses), or null: default deny. */

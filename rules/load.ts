@@ -16,6 +16,7 @@ import { FUNCTION_NAMES, PRESET_CODES, resolveFunctions } from './schema/modbus-
 import type { ModbusRuleSpec } from './schema/modbus';
 import { checkMqttRule } from './matchers/mqtt';
 import { checkOpcuaRule } from './matchers/opcua';
+import { checkTls } from './tls';
 import { PolicySchema, RULE_BODY_KEYS, type ConduitSpec, type Policy } from './schema/policy';
 import { closest, didYouMean } from './suggest';
 
@@ -368,6 +369,7 @@ function semanticChecks(p: Policy, out: Diagnostics): void {
         out.node('policy.protocol_mismatch', [...at, other], `'${other}' options on a ${c.protocol} conduit`, true);
       }
     }
+    if (c.tls) for (const t of checkTls(c.tls, (n) => assets.has(n))) out.node(t.code ?? 'policy.schema', [...at, 'tls', ...t.path], t.message);
     ruleChecks(c, at, fromOk, assetRef, out);
   });
 }

@@ -1,4 +1,5 @@
 /** `otgate audit --pcap FILE [--policy FILE] [--json]`: decode (and judge) every PDU of a capture. */
+import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeCaptures, summaryText } from '../monitor/analyze';
 import { auditLine, humanLine } from '../monitor/audit-line';
@@ -43,31 +44,49 @@ export function loadPolicyOrExit(file: string): CompiledPolicy {
 }
 
 /**
- * Batches lines into large stdout writes (one write per line would dominate the audit's cost).
- * libpcap reads a whole file in one synchronous loop, so there is no way to pause the source:
- * when stdout is asynchronous (some pipes) the batches queue in memory until it drains.
+ * Batches lines into large, blocking stdout writes. libpcap reads a whole file in one
+ * synchronous loop, so the source cannot be paused; writing synchronously keeps memory flat
+ * whatever stdout is (file, pipe, terminal). A closed pipe (`| head`) ends the command quietly.
  */
 export class LineWriter {
   private parts: string[] = [];
   private size = 0;
+  private closed = false;
 
   write(line: string): void {
+    if (this.closed) return;
     this.parts.push(line);
     this.size += line.length + 1;
     if (this.size >= 1 << 16) this.flush();
   }
 
   flush(): void {
-    if (this.parts.length === 0) return;
-    const chunk = `${this.parts.join('\n')}\n`;
+    if (this.parts.length === 0 || this.closed) return;
+    const chunk = Buffer.from(`${this.parts.join('\n')}\n`);
     this.parts = [];
     this.size = 0;
-    process.stdout.write(chunk);
+    let off = 0;
+    while (off < chunk.length) {
+      try {
+        off += writeSync(1, chunk, off);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          Atomics.wait(PAUSE, 0, 0, 1); // non-blocking pipe full: wait 1 ms for the reader
+          continue;
+        }
+        if (code === 'EPIPE') {
+          this.closed = true;
+          return;
+        }
+        throw err;
+      }
+    }
   }
 
-  /** Flush and wait until stdout has taken everything. */
   async end(): Promise<void> {
     this.flush();
-    await new Promise<void>((r) => process.stdout.write('', () => r()));
   }
 }
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));

@@ -9,6 +9,7 @@ import { ModbusConduitSchema, ModbusRuleSchema } from './modbus';
 import { RelaySchema } from './relay';
 import { MqttConduitSchema, MqttRuleSchema } from './mqtt';
 import { OpcuaConduitSchema, OpcuaRuleSchema } from './opcua';
+import { TlsSchema } from './tls';
 
 /** Defaults applied by rules/compile.ts; also emitted as `default` in the JSON Schema. */
 export const POLICY_DEFAULTS = {
@@ -153,6 +154,7 @@ const Conduit = Type.Object(
     modbus: Type.Optional(ModbusConduitSchema),
     mqtt: Type.Optional(MqttConduitSchema),
     opcua: Type.Optional(OpcuaConduitSchema),
+    tls: Type.Optional(TlsSchema),
     // OPC UA / MQTT conduit options: one line each here, e.g. `opcua: Type.Optional(OpcuaConduitSchema),`.
     rules: Type.Array(Rule, { description: 'any active rule naming the client that allows the whole request allows it; default deny' }),
   },

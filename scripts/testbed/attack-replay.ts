@@ -32,6 +32,8 @@ export interface PlantTransport {
   deviceState(): Promise<DeviceState>;
   /** The otgate command line on the gateway (e.g. ['firewall', 'island', 'on']). */
   otgate(args: readonly string[]): Promise<ExecResult>;
+  /** Kernel drop counters on the gateway (default: `otgate firewall status --json`). */
+  drops?(): Promise<{ input: number; forward: number; island: number }>;
   /** Is the gateway daemon still running? */
   gatewayAlive(): Promise<boolean>;
   /** Protocols that have a conduit in the running policy (others' scenarios are pending). */
@@ -67,6 +69,7 @@ function pendingUnless(ev: string[], proto: string, stopped: boolean): 'pending'
 }
 
 async function drops(t: PlantTransport): Promise<{ input: number; forward: number; island: number }> {
+  if (t.drops) return t.drops();
   const r = await t.otgate(['firewall', 'status', '--json']);
   if (r.code !== 0) throw new Error(`firewall status failed: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { drops: { input: number; forward: number; island: number } }).drops;

@@ -76,7 +76,9 @@ export async function startChillerServer(opts: { host?: string; port?: number; s
     buildInfo: { productName: 'ChillCo chiller skid (test)' },
   });
   await server.initialize();
-  const ns = server.engine.addressSpace!.getOwnNamespace();
+  // ns=1 is the server's own namespace; the chiller's nodes live in the next one, ns=2.
+  const ns = server.engine.addressSpace!.registerNamespace('urn:secluded-semi:chiller');
+  if (ns.index !== 2) throw new Error(`chiller namespace got index ${ns.index}, expected 2`);
   const state = { setpoint: 18, mode: 1, label: 'cell 2', resets: 0, purges: 0 };
   const chiller = ns.addObject({ organizedBy: server.engine.addressSpace!.rootFolder.objects, browseName: 'Chiller', nodeId: 's=Chiller' });
   ns.addVariable({

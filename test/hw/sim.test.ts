@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RelaySimulator } from '../../hw/sim/simulator';
 import { SimRelay } from '../../hw/sim/sim-relay';
-import { eventually } from '../helpers/wait';
+import { until } from './until';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -34,7 +34,7 @@ describe('relay simulator (in process)', () => {
   it('opens when heartbeats stop, and stays open when they resume (never closes by itself)', async () => {
     await relay.heartbeat();
     await relay.close();
-    await eventually(async () => (await relay.status()).watchdogTripped, 2000, 10);
+    await until(async () => (await relay.status()).watchdogTripped, 2000, 10);
     const s = await relay.status();
     expect(s.contact).toBe('isolated');
     expect(s.watchdogTrips).toBe(1);
@@ -124,7 +124,7 @@ describe('kill -9 of the heartbeat source', () => {
 
     const killedAt = Date.now();
     daemon.kill('SIGKILL');
-    const s = await eventually(async () => {
+    const s = await until(async () => {
       const st = await probe.status();
       return st.contact === 'isolated' ? st : null;
     }, 5000, 5);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { ProtocolName } from '../../../daemon/pipeline/contract';
+import { createNftRunner, dropCounters } from '../../../daemon/firewall';
 import { inspectorFor } from '../../../daemon/pipeline/registry';
 import { loadAndCompile } from '../../../daemon/policy-holder';
 import { agentOver, type Agent } from '../agent-client';
@@ -103,6 +104,7 @@ export async function startNetnsTestbed(opts: { log?: (line: string) => void } =
       agentFor: (host) => agents.get(hostByName(host).level.ns)!,
       deviceState: () => agents.get('ctl')!.call('deviceState'),
       otgate: (args) => plant.exec('gw', [process.execPath, MAIN, ...args]),
+      drops: () => dropCounters({ nft: createNftRunner({ netns: plant.ns('gw') }) }),
       gatewayAlive: async () => gw.exitCode === null && gw.signalCode === null,
     };
     return { plant, transport, policyFile, pending, gatewayOutput: () => gwOut, stop: stopAll };

@@ -1,0 +1,66 @@
+/**
+ * Latency histograms that merge across processes and rounds: 0.1 µs bins up to 1 ms, then
+ * 10 µs bins up to 1 s, one overflow bin. Sent between processes as sparse [bin, count] pairs.
+ */
+const FINE = 10_000; // 0.1 µs × 10,000 = 1 ms
+const COARSE = 99_900; // 10 µs bins from 1 ms to 1 s
+export const BINS = FINE + COARSE + 1;
+
+export class Histogram {
+  readonly counts = new Uint32Array(BINS);
+  n = 0;
+
+  /** Record one latency in nanoseconds. */
+  add(ns: number): void {
+    const us = ns / 1000;
+    const bin = us < 1000 ? Math.floor(us * 10) : Math.min(BINS - 1, FINE + Math.floor((us - 1000) / 10));
+    this.counts[bin]!++;
+    this.n++;
+  }
+
+  merge(sparse: readonly (readonly [number, number])[]): this {
+    for (const [b, c] of sparse) {
+      this.counts[b]! += c;
+      this.n += c;
+    }
+    return this;
+  }
+
+  sparse(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let b = 0; b < BINS; b++) if (this.counts[b]! > 0) out.push([b, this.counts[b]!]);
+    return out;
+  }
+
+  /** Latency (µs) at quantile q in [0, 1]. */
+  quantile(q: number): number {
+    if (this.n === 0) return NaN;
+    const target = Math.max(1, Math.ceil(q * this.n));
+    let seen = 0;
+    for (let b = 0; b < BINS; b++) {
+      seen += this.counts[b]!;
+      if (seen >= target) return b < FINE ? (b + 0.5) / 10 : 1000 + (b - FINE + 0.5) * 10;
+    }
+    return Infinity;
+  }
+}
+
+export interface LatencySummary {
+  readonly n: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+}
+
+export const summarize = (h: Histogram): LatencySummary => ({ n: h.n, p50: h.quantile(0.5), p99: h.quantile(0.99), p999: h.quantile(0.999) });
+
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export const round = (x: number, digits = 1): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+export const ratio = (a: number, b: number): number => (b > 0 && Number.isFinite(a) ? round(a / b, 2) : NaN);
