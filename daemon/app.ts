@@ -7,6 +7,7 @@ import type { Logger } from 'winston';
 import { AuditStore, trafficFlowOf } from './audit/store';
 import { parseSiemTarget, SiemForwarder } from './audit/siem';
 import { startMetricsServer } from './metrics-server';
+import type { FirewallHooks } from './firewall';
 import { GatewayEnv } from './gateway-env';
 import { logDecision } from './log';
 import { loadAndCompile, PolicyHolder, type LoadOutcome } from './policy-holder';
@@ -21,6 +22,8 @@ export interface AppOptions {
   readonly siem?: string;
   /** Prometheus text endpoint, "host:port" (e.g. "127.0.0.1:9464"). */
   readonly metrics?: string;
+  /** Opt-in: load the policy's nftables ruleset at start and on every accepted reload. */
+  readonly firewall?: FirewallHooks;
 }
 
 export class PolicyLoadError extends Error {
@@ -36,7 +39,7 @@ export class App {
     readonly proxy: ProxyServer,
     readonly audit: AuditStore,
     private readonly log: Logger,
-    private readonly extras: { siem: SiemForwarder | null; metrics: net.Server | null },
+    private readonly extras: { siem: SiemForwarder | null; metrics: net.Server | null; firewall: FirewallHooks | null },
   ) {}
 
   static async start(o: AppOptions): Promise<App> {
@@ -59,9 +62,10 @@ export class App {
       onInternalError: (err, c) => o.logger.error(`internal error on conduit ${c}: ${err instanceof Error ? err.stack : String(err)}`),
     });
     await proxy.apply(loaded.policy);
+    await o.firewall?.onPolicy(loaded.policy);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     o.logger.info(`otgate serving ${loaded.policy.conduits.size} conduit(s) of ${loaded.policy.site} (policy ${loaded.policy.hash.slice(0, 12)}) in ${ms.toFixed(0)} ms`);
-    return new App(holder, env, proxy, audit, o.logger, { siem, metrics });
+    return new App(holder, env, proxy, audit, o.logger, { siem, metrics, firewall: o.firewall ?? null });
   }
 
   /** SIGHUP: validate + compile first; swap whole or keep the running policy. */
@@ -76,6 +80,14 @@ export class App {
     }
     this.audit.setPolicyHash(out.policy.hash);
     await this.proxy.apply(out.policy);
+    if (this.extras.firewall) {
+      try {
+        await this.extras.firewall.onPolicy(out.policy);
+      } catch (err) {
+        // The proxy already enforces the new policy; the previous ruleset was rolled back.
+        this.log.error(`firewall not updated on reload: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     countReload('applied');
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     this.log.info(`policy reloaded (${out.policy.hash.slice(0, 12)}) in ${ms.toFixed(1)} ms; ${this.proxy.openConnections()} open connection(s) carry on`);

@@ -28,6 +28,7 @@ export const PolicyCodes = {
   'policy.protocol_mismatch': { severity: 'error', text: 'a rule body or conduit options for another protocol than the conduit\'s (or none for its own)' },
   'policy.asset_outside_zone': { severity: 'warning', text: 'an asset address outside every network of its zone' },
   'policy.ineffective': { severity: 'warning', text: 'a setting that cannot take effect (e.g. FC 8 allowed but no sub-function listed)' },
+  'policy.bad_relay': { severity: 'error', text: 'a relay section that cannot work (driver settings missing, unknown conduit in a trip rule, watchdog shorter than two heartbeats, key-switch required but not wired)' },
 } as const;
 
 export type PolicyCode = keyof typeof PolicyCodes;

@@ -17,6 +17,7 @@ import type { ModbusRuleSpec } from './schema/modbus';
 import { checkMqttRule } from './matchers/mqtt';
 import { checkOpcuaRule } from './matchers/opcua';
 import { checkTls } from './tls';
+import { checkRelay } from './relay';
 import { PolicySchema, RULE_BODY_KEYS, type ConduitSpec, type Policy } from './schema/policy';
 import { closest, didYouMean } from './suggest';
 
@@ -372,6 +373,8 @@ function semanticChecks(p: Policy, out: Diagnostics): void {
     if (c.tls) for (const t of checkTls(c.tls, (n) => assets.has(n))) out.node(t.code ?? 'policy.schema', [...at, 'tls', ...t.path], t.message);
     ruleChecks(c, at, fromOk, assetRef, out);
   });
+  const conduitNames = new Set(p.conduits.map((c) => c.name));
+  for (const r of checkRelay(p.relay, { assets: new Set(p.assets.map((a) => a.name)), conduits: conduitNames })) out.node(r.code, r.segments, r.message);
 }
 
 function ruleChecks(

@@ -116,12 +116,12 @@ function compileDriver(spec: RelaySpec): CompiledRelayDriver {
   }
 }
 
-/** A semantic problem in the relay section, for the loader to turn into a positioned diagnostic. */
+/** A semantic problem in the relay section, for the loader to report at its node (rules/load.ts). */
 export interface RelayIssue {
-  /** JSON pointer-ish path below the policy root, e.g. "/relay/trip/0/assets/1". */
-  readonly path: string;
-  readonly code: 'relay.unknown_asset' | 'relay.unknown_conduit' | 'relay.driver_settings_missing' | 'relay.trip_rule_empty' | 'relay.keyswitch_not_wired' | 'relay.watchdog_too_short';
-  readonly severity: 'error' | 'warning';
+  /** Path segments from the policy root, e.g. ['relay', 'trip', 0, 'assets', 1]. */
+  readonly segments: readonly (string | number)[];
+  /** Policy diagnostic codes (rules/diagnostics.ts). */
+  readonly code: 'policy.unknown_asset' | 'policy.bad_relay' | 'policy.ineffective';
   readonly message: string;
 }
 
@@ -130,27 +130,27 @@ export function checkRelay(spec: RelaySpec | undefined, names: { readonly assets
   if (spec === undefined) return [];
   const out: RelayIssue[] = [];
   if (spec.driver !== 'sim' && spec[spec.driver] === undefined) {
-    out.push({ path: '/relay', code: 'relay.driver_settings_missing', severity: 'error', message: `driver ${spec.driver} needs a relay.${spec.driver} block` });
+    out.push({ segments: ['relay', 'driver'], code: 'policy.bad_relay', message: `driver ${spec.driver} needs a relay.${spec.driver} block` });
   }
   const hb = spec.heartbeat_ms ?? RELAY_DEFAULTS.heartbeat_ms;
   const wd = spec.watchdog_timeout_ms ?? RELAY_DEFAULTS.watchdog_timeout_ms;
   if (wd < 2 * hb) {
-    out.push({ path: '/relay/watchdog_timeout_ms', code: 'relay.watchdog_too_short', severity: 'error', message: `watchdog_timeout_ms (${wd}) must be at least twice heartbeat_ms (${hb}), or one late pulse trips the plant` });
+    out.push({ segments: spec.watchdog_timeout_ms !== undefined ? ['relay', 'watchdog_timeout_ms'] : ['relay'], code: 'policy.bad_relay', message: `watchdog_timeout_ms (${wd}) must be at least twice heartbeat_ms (${hb}), or one late pulse trips the plant` });
   }
   if (spec.require_keyswitch === true) {
     const wired = spec.driver === 'gpio' ? spec.gpio?.keyswitch_line !== undefined : spec.driver === 'modbus' ? spec.modbus?.keyswitch_input !== undefined : true;
-    if (!wired) out.push({ path: '/relay/require_keyswitch', code: 'relay.keyswitch_not_wired', severity: 'error', message: 'require_keyswitch needs keyswitch_line (gpio) or keyswitch_input (modbus): restore would be impossible' });
+    if (!wired) out.push({ segments: ['relay', 'require_keyswitch'], code: 'policy.bad_relay', message: 'require_keyswitch needs keyswitch_line (gpio) or keyswitch_input (modbus): restore would be impossible' });
   }
   (spec.trip ?? []).forEach((t, i) => {
     if (t.on_violation === undefined && t.denied_writes === undefined && t.anomalies === undefined) {
-      out.push({ path: `/relay/trip/${i}`, code: 'relay.trip_rule_empty', severity: 'warning', message: `trip rule ${t.name} has no on_violation, denied_writes or anomalies: it never trips` });
+      out.push({ segments: ['relay', 'trip', i], code: 'policy.ineffective', message: `trip rule ${t.name} has no on_violation, denied_writes or anomalies: it never trips` });
     }
     (t.conduits ?? []).forEach((c, j) => {
-      if (!names.conduits.has(c)) out.push({ path: `/relay/trip/${i}/conduits/${j}`, code: 'relay.unknown_conduit', severity: 'error', message: `unknown conduit ${c}` });
+      if (!names.conduits.has(c)) out.push({ segments: ['relay', 'trip', i, 'conduits', j], code: 'policy.bad_relay', message: `trip rule ${t.name}: unknown conduit '${c}'` });
     });
     if (Array.isArray(t.assets)) {
       t.assets.forEach((a, j) => {
-        if (!names.assets.has(a)) out.push({ path: `/relay/trip/${i}/assets/${j}`, code: 'relay.unknown_asset', severity: 'error', message: `unknown asset ${a}` });
+        if (!names.assets.has(a)) out.push({ segments: ['relay', 'trip', i, 'assets', j], code: 'policy.unknown_asset', message: `trip rule ${t.name}: unknown asset '${a}'` });
       });
     }
   });

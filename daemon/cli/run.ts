@@ -1,6 +1,7 @@
 /** `otgate run`: the gateway daemon. */
 import type { Command } from 'commander';
 import { App, PolicyLoadError } from '../app';
+import { createFirewallHooks } from '../firewall';
 import { createLogger } from '../log';
 import { defaultDbPath } from '../paths';
 
@@ -13,11 +14,15 @@ export function registerRun(program: Command): void {
     .option('--log-level <level>', 'error | warn | info | debug', 'info')
     .option('--siem <url>', 'also send decisions to a SIEM as RFC 5424 syslog: udp://host:port or tcp://host:port')
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
-    .action(async (o: { policy: string; db: string; logLevel: string; siem?: string; metrics?: string }) => {
+    .option('--firewall', 'load the nftables ruleset generated from the policy at start and on reload (root / CAP_NET_ADMIN)')
+    .action(async (o: { policy: string; db: string; logLevel: string; siem?: string; metrics?: string; firewall?: boolean }) => {
       const logger = createLogger({ level: o.logLevel as 'info' });
       let app: App;
       try {
-        app = await App.start({ policyFile: o.policy, dbFile: o.db, logger, siem: o.siem, metrics: o.metrics });
+        app = await App.start({
+          policyFile: o.policy, dbFile: o.db, logger, siem: o.siem, metrics: o.metrics,
+          firewall: o.firewall ? createFirewallHooks({ log: (m) => logger.info(m) }) : undefined,
+        });
       } catch (err) {
         if (err instanceof PolicyLoadError) {
           process.stderr.write(`${err.message}\notgate: policy rejected, not starting\n`);

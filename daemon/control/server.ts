@@ -1,7 +1,7 @@
 /**
  * The management socket server (daemon side). Operations are registered by name; each gets the
  * parsed request and returns a result or throws ControlError. Bounded: a few clients, a line
- * limit, one request at a time per connection, an idle timeout.
+ * limit, requests of one connection answered in order (a few may be pipelined), an idle timeout.
  *
  * The socket is created with umask-independent mode 0660 (chmod after bind) and, when `group` is
  * given, handed to that group, so membership of the group (e.g. `otgate`) is the permission to
@@ -13,6 +13,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { parseObject, readLines, writeLine } from '../../hw/line-json';
 import { ControlError, type ControlRequest, type ControlResponse } from './protocol';
+
+/** Pipelined requests waiting on one connection. */
+const MAX_QUEUED = 8;
 
 export type ControlHandler = (req: ControlRequest) => Promise<unknown> | unknown;
 
@@ -76,17 +79,20 @@ export class ControlServer {
     s.setTimeout(this.o.idleTimeoutMs ?? 60_000, () => s.destroy());
     s.on('close', () => this.clients.delete(s));
     s.on('error', () => s.destroy());
-    let busy = false;
+    // Requests on one connection run in order; a client may pipeline a few, not flood.
+    let chain: Promise<void> = Promise.resolve();
+    let queued = 0;
     readLines(
       s,
       (line) => {
-        if (busy) {
-          writeLine(s, { id: 0, ok: false, code: 'busy', error: 'one request at a time' } satisfies ControlResponse);
+        if (queued >= MAX_QUEUED) {
+          writeLine(s, { id: 0, ok: false, code: 'busy', error: `more than ${MAX_QUEUED} requests queued on this connection` } satisfies ControlResponse);
           return;
         }
-        busy = true;
-        void this.dispatch(line).then((r) => {
-          busy = false;
+        queued++;
+        chain = chain.then(async () => {
+          const r = await this.dispatch(line);
+          queued--;
           writeLine(s, r);
         });
       },

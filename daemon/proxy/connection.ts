@@ -9,6 +9,7 @@ import { anomaly, type Direction } from '../../protocols/common';
 import type { ActionSink, FlowContext, InspectorFactory, PipelineEnv, ProtocolInspector } from '../pipeline/contract';
 import { makeEvent } from '../pipeline/events';
 import { GatewayAnomalies } from './gateway-anomalies';
+import { plainConnector, type UpstreamConnector } from './tls';
 
 /** Grace for flushing already-forwarded bytes before a hard close. */
 const CLOSE_GRACE_MS = 1000;
@@ -18,6 +19,8 @@ export interface ConnectionOptions {
   readonly env: PipelineEnv;
   readonly factory: InspectorFactory;
   readonly upstream: { readonly host: string; readonly port: number };
+  /** Plain TCP when absent; TLS origination per conduit (daemon/proxy/tls.ts). */
+  readonly connectUpstream?: UpstreamConnector;
   readonly idleTimeoutMs: number;
   readonly onClose: (conn: ProxyConnection) => void;
   readonly onError: (err: unknown, conn: ProxyConnection) => void;
@@ -32,7 +35,8 @@ export class ProxyConnection {
   constructor(readonly client: net.Socket, private readonly o: ConnectionOptions) {
     client.setNoDelay(true);
     client.pause(); // nothing is read until the device side is up
-    const upstream = net.connect({ host: o.upstream.host, port: o.upstream.port, noDelay: true });
+    const up = (o.connectUpstream ?? plainConnector)(o.upstream.host, o.upstream.port);
+    const upstream = up.socket;
     this.upstream = upstream;
     const sink: ActionSink = {
       forward: (dir, bytes) => this.write(dir === 'c2s' ? upstream : client, dir === 'c2s' ? client : upstream, bytes),
@@ -41,7 +45,7 @@ export class ProxyConnection {
     };
     this.inspector = o.factory(o.ctx, o.env, sink);
 
-    upstream.once('connect', () => {
+    upstream.once(up.readyEvent, () => {
       this.upConnected = true;
       client.resume();
     });
@@ -53,7 +57,7 @@ export class ProxyConnection {
     upstream.on('close', () => this.close());
     client.on('error', () => this.close());
     upstream.on('error', (err: NodeJS.ErrnoException) => {
-      if (!this.upConnected) this.connectionEvent(GatewayAnomalies.upstream_unreachable, err.code ?? String(err));
+      if (!this.upConnected) this.connectionEvent(up.failure(), err.code ?? String(err));
       this.close();
     });
     if (o.idleTimeoutMs > 0) {

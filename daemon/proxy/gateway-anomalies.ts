@@ -16,4 +16,10 @@ export const GatewayAnomalies = Object.freeze({
     'no traffic for longer than the conduit idle timeout; the connection was closed'),
   internal_error: spec('gateway.internal_error', 'state', null,
     'an otgate bug on this connection; it was closed, every other connection carries on'),
+  tls_handshake_failed: spec('gateway.tls_handshake_failed', 'state', null,
+    'the TLS handshake with a client failed (plain TCP to a TLS conduit, unknown CA, no certificate); closed'),
+  tls_client_cert_not_allowed: spec('gateway.tls_client_cert_not_allowed', 'state', null,
+    'the client certificate is not in the allowlist of the asset at its address; closed after the handshake'),
+  tls_upstream_failed: spec('gateway.tls_upstream_failed', 'state', null,
+    'the TLS handshake with the upstream asset failed (certificate not trusted, name mismatch); the client connection was closed'),
 });

@@ -4,7 +4,8 @@
  * On reload the listener set is reconciled: new conduits start listening, removed ones stop;
  * open connections carry on and are judged by the new policy from their next frame.
  */
-import net from 'node:net';
+import type net from 'node:net';
+import path from 'node:path';
 import { anomaly } from '../../protocols/common';
 import type { CompiledConduit, CompiledPolicy } from '../../rules/compiled';
 import type { PipelineEnv } from '../pipeline/contract';
@@ -12,6 +13,7 @@ import { makeEvent } from '../pipeline/events';
 import { inspectorFor } from '../pipeline/registry';
 import { ProxyConnection } from './connection';
 import { GatewayAnomalies } from './gateway-anomalies';
+import { listenerTlsKey, transportFor, type ConduitTransport, type Refusal } from './tls';
 import { connectionClosed, connectionOpened, countConnection } from '../stats';
 
 export interface ProxyHooks {
@@ -22,6 +24,8 @@ export interface ProxyHooks {
 
 interface Listener {
   readonly server: net.Server;
+  /** Plain TCP or TLS on either side (daemon/proxy/tls.ts). */
+  readonly transport: ConduitTransport;
   readonly key: string; // protocol + listen address: a changed one means a new listener
   readonly conns: Set<ProxyConnection>;
   readonly perClient: Map<string, number>;
@@ -43,11 +47,13 @@ export class ProxyServer {
       if (!c || keyOf(c) !== l.key) {
         l.server.close();
         this.listeners.delete(name);
+      } else {
+        this.reloadTransport(name, l, c);
       }
     }
     const starts: Promise<void>[] = [];
     for (const c of policy.conduits.values()) {
-      if (!this.listeners.has(c.name)) starts.push(this.listen(c));
+      if (!this.listeners.has(c.name)) starts.push(this.listen(c, path.dirname(policy.file)));
     }
     await Promise.all(starts);
     if (this.ticker === null) {
@@ -81,9 +87,22 @@ export class ProxyServer {
     await Promise.all(closing);
   }
 
-  private listen(c: CompiledConduit): Promise<void> {
-    const l: Listener = { server: net.createServer({ noDelay: true, pauseOnConnect: true }), key: keyOf(c), conns: new Set(), perClient: new Map() };
-    l.server.on('connection', (sock) => this.admit(c.name, l, sock));
+  private listen(c: CompiledConduit, baseDir: string): Promise<void> {
+    let transport: ConduitTransport;
+    try {
+      transport = transportFor(c, {
+        baseDir,
+        onSocket: (sock, refused) => this.admit(c.name, l, sock, refused),
+        current: () => {
+          const p = this.env.policy();
+          return { conduit: p?.conduits.get(c.name) ?? null, assetOf: (ip) => p?.assetByAddress(ip)?.name ?? null };
+        },
+      });
+    } catch (err) {
+      this.hooks.onListenError?.(c.name, err instanceof Error ? err : new Error(String(err)));
+      return Promise.resolve();
+    }
+    const l: Listener = { server: transport.server, transport, key: keyOf(c), conns: new Set(), perClient: new Map() };
     this.listeners.set(c.name, l);
     return new Promise((resolve) => {
       l.server.once('error', (err) => {
@@ -99,7 +118,16 @@ export class ProxyServer {
     });
   }
 
-  private admit(name: string, l: Listener, sock: net.Socket): void {
+  /** Kept listener on reload: re-read its certificate files (rotation); a bad file keeps the old ones. */
+  private reloadTransport(name: string, l: Listener, c: CompiledConduit): void {
+    try {
+      l.transport.reload(c);
+    } catch (err) {
+      this.hooks.onListenError?.(name, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private admit(name: string, l: Listener, sock: net.Socket, refused: Refusal | null = null): void {
     const policy = this.env.policy();
     const c = policy?.conduits.get(name);
     const ip = normalizeIp(sock.remoteAddress ?? '');
@@ -111,6 +139,15 @@ export class ProxyServer {
       server: { ip: c?.upstream.host ?? '', port: c?.upstream.port ?? 0 },
       passive: false,
     } as const;
+    if (refused !== null) {
+      // TLS: handshake failed or the certificate is not this asset's (daemon/proxy/tls.ts).
+      this.env.record(makeEvent(ctx, ctx.protocol, this.env.now(), policy, {
+        dir: 'request', verdict: null, anomaly: anomaly(refused.spec, refused.detail), action: 'closed',
+        summary: `connection refused: ${refused.detail}`, fields: refused.fields,
+      }));
+      sock.destroy();
+      return;
+    }
     const factory = c ? inspectorFor(c.protocol) : null;
     const perClient = l.perClient.get(ip) ?? 0;
     const limitHit = !c ? null
@@ -135,6 +172,7 @@ export class ProxyServer {
       env: this.env,
       factory,
       upstream: c.upstream,
+      connectUpstream: l.transport.connect,
       idleTimeoutMs: c.limits.idleTimeoutMs,
       onClose: (cn) => {
         if (!l.conns.delete(cn)) return;
@@ -154,7 +192,7 @@ export class ProxyServer {
   }
 }
 
-const keyOf = (c: CompiledConduit): string => `${c.protocol}|${c.listen.host}|${c.listen.port}`;
+const keyOf = (c: CompiledConduit): string => `${c.protocol}|${c.listen.host}|${c.listen.port}|${listenerTlsKey(c)}`;
 
 /** "::ffff:127.0.0.1" → "127.0.0.1": policies name IPv4 assets in plain form. */
 export const normalizeIp = (ip: string): string => (ip.startsWith('::ffff:') ? ip.slice(7) : ip);

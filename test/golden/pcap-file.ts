@@ -27,7 +27,7 @@ export function writePcap(file: string, linkType: number, packets: readonly Pkt[
   head.writeUInt16LE(4, 6);
   head.writeUInt32LE(262144, 16);
   head.writeUInt32LE(linkType, 20);
-  const parts = [head];
+  const parts: Buffer[] = [head];
   for (const p of packets) {
     const h = Buffer.alloc(16);
     h.writeUInt32LE(p.sec, 0);

@@ -1,3 +1,4 @@
+import { loadPolicyText } from '../../rules/load';
 import { compileRelay } from '../../rules/relay';
 import { isWriteAttempt, TripPolicy, type TripFacts } from '../../hw/trip-policy';
 
@@ -81,5 +82,47 @@ describe('trip policy', () => {
     expect(isWriteAttempt(facts({ reason: null, fields: { service: 'WriteRequest' } }))).toBe(true);
     expect(isWriteAttempt(facts({ reason: null, fields: { cmd: 'publish' } }))).toBe(true);
     expect(isWriteAttempt(facts({ dir: 'response', fields: { fc: 6 } }))).toBe(false);
+  });
+});
+
+describe('relay section of the policy file', () => {
+  const base = `version: 1
+site: t
+zones:
+  - { name: a, level: 2, networks: [10.0.0.0/24] }
+  - { name: b, level: 1, networks: [10.0.1.0/24] }
+assets:
+  - { name: hmi, zone: a, address: 10.0.0.1 }
+  - { name: plc, zone: b, address: 10.0.1.1, safety_critical: true }
+conduits:
+  - { name: c1, from_zone: a, to_zone: b, protocol: modbus, listen: "10.0.0.254:502", upstream: { asset: plc, port: 502 }, rules: [] }
+`;
+
+  it('reports unknown names, missing driver settings and a too-short watchdog at their lines', () => {
+    const r = loadPolicyText(`${base}relay:
+  driver: gpio
+  heartbeat_ms: 500
+  watchdog_timeout_ms: 600
+  trip:
+    - { name: t1, conduits: [c9], assets: [plc, pump], on_violation: isolate }
+    - { name: t2 }
+`, 'p.yaml');
+    expect(r.ok).toBe(false);
+    const diags = r.ok ? [] : [...r.errors, ...r.warnings];
+    const got = diags.map((d) => `${d.code}@${d.line} ${d.message}`);
+    expect(got).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^policy\.bad_relay@12 driver gpio needs a relay\.gpio block/),
+      expect.stringMatching(/^policy\.bad_relay@14 watchdog_timeout_ms \(600\) must be at least twice/),
+      expect.stringMatching(/^policy\.bad_relay@16 .*unknown conduit 'c9'/),
+      expect.stringMatching(/^policy\.unknown_asset@16 .*unknown asset 'pump'/),
+      expect.stringMatching(/^policy\.ineffective@17 trip rule t2/),
+    ]));
+  });
+
+  it('accepts a valid relay section and rejects unknown keys in it', () => {
+    const ok = loadPolicyText(`${base}relay:\n  driver: modbus\n  modbus: { host: 192.0.2.10, coil: 0, feedback_input: 0 }\n  trip: [{ name: t, assets: safety_critical, denied_writes: { count: 3, within_s: 10 } }]\n`, 'p.yaml');
+    expect(ok.ok).toBe(true);
+    const bad = loadPolicyText(`${base}relay:\n  driver: sim\n  heartbeat: 5\n`, 'p.yaml');
+    expect(bad.ok).toBe(false);
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * The side-by-side set every forwarding benchmark runs against: the server directly, a plain
+ * Node pipe relay, socat, and otgate — all up at once so rounds interleave on the same load.
+ */
+import { existsSync } from 'node:fs';
+import { startChild, startPeer, type Child } from './proc';
+import { freePort } from './gateway';
+import { Histogram, median, round, summarize, type LatencySummary } from './stats';
+import { loadNow } from './machine';
+
+export type TargetName = 'direct' | 'node-relay' | 'socat' | 'otgate';
+
+export interface Target {
+  readonly name: TargetName;
+  readonly host: string;
+  readonly port: number;
+}
+
+export const SOCAT = '/usr/bin/socat';
+
+/** Plain relays in front of `up`: the Node pipe relay and (when installed) socat. */
+export async function startRelays(up: { host: string; port: number }, hosts: { node: string; socat: string }): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
+  const children: Child[] = [];
+  const targets: Target[] = [];
+  const relay = await startPeer<{ port: number }>('node-relay', [hosts.node, '0', up.host, String(up.port)]);
+  children.push(relay);
+  targets.push({ name: 'node-relay', host: hosts.node, port: relay.ready.port });
+  if (existsSync(SOCAT)) {
+    const port = await freePort(hosts.socat);
+    const socat = await startChild(SOCAT, ['-d', '-d', `TCP-LISTEN:${port},bind=${hosts.socat},reuseaddr,fork,nodelay,backlog=2048`, `TCP:${up.host}:${up.port},nodelay`], { readyRe: /listening on/ });
+    children.push(socat);
+    targets.push({ name: 'socat', host: hosts.socat, port });
+  }
+  return { targets, stop: async () => void (await Promise.all(children.map((c) => c.stop()))) };
+}
+
+export interface RoundResult {
+  readonly target: TargetName;
+  readonly txps: number;
+  readonly hist: [number, number][];
+  readonly errors: number;
+  readonly load: number;
+}
+
+export interface TargetFigures {
+  readonly target: TargetName;
+  readonly latencyUs: LatencySummary;
+  /** Median over rounds. */
+  readonly txps: number;
+  readonly rounds: number;
+  readonly errors: number;
+  /** Latency added over the direct connection (µs): p50 / p99 / p99.9 differences. */
+  readonly addedUs: { p50: number; p99: number; p999: number } | null;
+}
+
+/**
+ * Run `rounds` rounds; in each, every target once, in an order rotated per round (so no target
+ * always runs first after a quiet spell). Histograms merge across rounds; tx/s is the median.
+ */
+export async function interleave(
+  targets: readonly Target[],
+  rounds: number,
+  runOne: (t: Target) => Promise<Omit<RoundResult, 'target' | 'load'>>,
+): Promise<{ figures: TargetFigures[]; loads: number[] }> {
+  const per = new Map<TargetName, RoundResult[]>();
+  const loads: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    loads.push(loadNow());
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(i + r) % targets.length]!;
+      const res = await runOne(t);
+      const list = per.get(t.name) ?? [];
+      list.push({ ...res, target: t.name, load: loadNow() });
+      per.set(t.name, list);
+    }
+  }
+  const figs = targets.map((t) => {
+    const list = per.get(t.name) ?? [];
+    const h = new Histogram();
+    for (const x of list) h.merge(x.hist);
+    const s = summarize(h);
+    return {
+      target: t.name,
+      latencyUs: { n: s.n, p50: round(s.p50), p99: round(s.p99), p999: round(s.p999) },
+      txps: Math.round(median(list.map((x) => x.txps))),
+      rounds: list.length,
+      errors: list.reduce((a, x) => a + x.errors, 0),
+      addedUs: null,
+    } as TargetFigures;
+  });
+  const direct = figs.find((f) => f.target === 'direct');
+  const figures = figs.map((f) =>
+    direct && f.target !== 'direct'
+      ? {
+          ...f,
+          addedUs: {
+            p50: round(f.latencyUs.p50 - direct.latencyUs.p50),
+            p99: round(f.latencyUs.p99 - direct.latencyUs.p99),
+            p999: round(f.latencyUs.p999 - direct.latencyUs.p999),
+          },
+        }
+      : f,
+  );
+  return { figures, loads };
+}

@@ -1,0 +1,54 @@
+/**
+ * `node dist/bench/profile.js [fc] [clients] [seconds]`: runs otgate under Modbus load with
+ * `node --cpu-prof` and prints the top functions by self time (the evidence behind every
+ * hot-path change). The .cpuprofile stays in bench/results/ for Chrome DevTools.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, startGateway } from './lib/gateway';
+import { BENCH, modbusPolicy } from './lib/policy';
+import { ROOT, startPeer } from './lib/proc';
+import { runModbusLoad } from './modbus';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+export function topSelf(file: string, n = 25): { fn: string; pct: number }[] {
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  const byId = new Map(prof.nodes.map((x) => [x.id, x]));
+  const hits = new Map<string, number>();
+  for (const id of prof.samples) {
+    const node = byId.get(id)!;
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/').replace(/^file:\/\//, '')}:${f.lineNumber + 1}`;
+    hits.set(key, (hits.get(key) ?? 0) + 1);
+  }
+  const total = prof.samples.length;
+  return [...hits.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([fn, h]) => ({ fn, pct: Number(((100 * h) / total).toFixed(1)) }));
+}
+
+async function main(): Promise<void> {
+  const fc = Number(process.argv[2] ?? 3) as 3 | 16;
+  const clients = Number(process.argv[3] ?? 16);
+  const seconds = Number(process.argv[4] ?? 5);
+  const out = path.join(ROOT, 'bench', 'results', 'profile');
+  mkdirSync(out, { recursive: true });
+  const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0']);
+  const listenPort = await freePort(BENCH.gatewayHost);
+  const gw = await startGateway(modbusPolicy({ listenPort, plcPort: server.ready.port }), { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', out] });
+  const r = await runModbusLoad({ host: BENCH.gatewayHost, port: listenPort, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client });
+  await gw.stop();
+  await server.stop();
+  const files = readdirSync(out).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(out, f));
+  const latest = files.sort().pop()!;
+  const named = path.join(out, `otgate-fc${fc}-${clients}c.cpuprofile`);
+  renameSync(latest, named);
+  process.stdout.write(`${Math.round(r.txps)} tx/s through otgate; profile ${named}\n`);
+  for (const t of topSelf(named)) process.stdout.write(`${t.pct.toFixed(1).padStart(5)}%  ${t.fn}\n`);
+}
+
+if (require.main === module) void main();
