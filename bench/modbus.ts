@@ -5,7 +5,7 @@
  */
 import { startGateway } from './lib/gateway';
 import { BENCH, modbusPolicy, ruleCount } from './lib/policy';
-import { startPeer } from './lib/proc';
+import { cpuUs, startPeer } from './lib/proc';
 import { ratio } from './lib/stats';
 import { interleave, startRelays, type Target, type TargetFigures } from './lib/targets';
 import type { LoadResult, LoadSpec } from './peers/modbus-load';
@@ -23,7 +23,7 @@ export interface ModbusCase {
   readonly figures: TargetFigures[];
   readonly loads: number[];
   /** otgate's added latency ÷ the Node relay's, and its tx/s ÷ the Node relay's. */
-  readonly vsNodeRelay: { p50: number; p99: number; p999: number; txps: number };
+  readonly vsNodeRelay: { p50: number; p99: number; p999: number; txps: number; cpu: number };
   readonly budget: { p50: boolean; p99: boolean; txps: boolean | null };
 }
 
@@ -37,18 +37,20 @@ export async function benchModbus(ctx: BenchContext): Promise<BenchResult> {
   const targets: Target[] = [
     { name: 'direct', host: BENCH.plcHost, port: server.ready.port },
     ...relays.targets,
-    { name: 'otgate', host: BENCH.gatewayHost, port: listenPort },
-  ];
+    { name: 'otgate', host: BENCH.gatewayHost, port: listenPort, pid: gw.pid },
+  ].filter((t) => ctx.targets === null || ctx.targets.includes(t.name)) as Target[];
   const cases: ModbusCase[] = [];
   try {
     for (const fc of ctx.modbusFcs) {
       for (const clients of ctx.modbusClients) {
         ctx.log(`modbus FC ${fc}, ${clients} client(s): ${ctx.rounds} rounds × ${targets.length} targets × ${ctx.seconds} s`);
         const { figures, loads } = await interleave(targets, ctx.rounds, async (t) => {
+          const cpu0 = t.pid === undefined ? NaN : cpuUs(t.pid);
           const r = await runModbusLoad({
             host: t.host, port: t.port, clients, fc, warmupMs: 300, durationMs: ctx.seconds * 1000, maxTx: 5_000_000, localAddress: BENCH.client,
           });
-          return { txps: r.txps, hist: r.hist, errors: r.errors };
+          const cpuUsPerTx = t.pid === undefined ? NaN : (cpuUs(t.pid) - cpu0) / r.txAll;
+          return { txps: r.txps, hist: r.hist, errors: r.errors, cpuUsPerTx };
         });
         const og = figures.find((f) => f.target === 'otgate')!;
         const nr = figures.find((f) => f.target === 'node-relay')!;
@@ -57,13 +59,14 @@ export async function benchModbus(ctx: BenchContext): Promise<BenchResult> {
           p99: ratio(og.addedUs!.p99, nr.addedUs!.p99),
           p999: ratio(og.addedUs!.p999, nr.addedUs!.p999),
           txps: ratio(og.txps, nr.txps),
+          cpu: ratio(og.cpuUsPerTx, nr.cpuUsPerTx),
         };
         cases.push({
           fc, clients, figures, loads, vsNodeRelay: vs,
           budget: { p50: vs.p50 <= 1.1, p99: vs.p99 <= 1.15, txps: clients >= 16 ? vs.txps >= 0.85 : null },
         });
-        ctx.log(`  ${figures.map((f) => `${f.target} p50 ${f.latencyUs.p50} p99 ${f.latencyUs.p99} µs ${f.txps} tx/s`).join(' | ')}`);
-        ctx.log(`  otgate/node-relay added: p50 ×${vs.p50} p99 ×${vs.p99}; tx/s ×${vs.txps}`);
+        ctx.log(`  ${figures.map((f) => `${f.target} p50 ${f.latencyUs.p50} p99 ${f.latencyUs.p99} µs ${f.txps} tx/s${Number.isFinite(f.cpuUsPerTx) ? ` ${f.cpuUsPerTx} cpu µs/tx` : ''}`).join(' | ')}`);
+        ctx.log(`  otgate/node-relay added: p50 ×${vs.p50} p99 ×${vs.p99}; tx/s ×${vs.txps}; cpu/tx ×${vs.cpu}`);
       }
     }
   } finally {
@@ -90,11 +93,12 @@ export function modbusTable(cases: readonly ModbusCase[]): { head: string[]; row
         `FC ${c.fc}`, c.clients, f.target, f.latencyUs.p50, f.latencyUs.p99, f.latencyUs.p999,
         f.addedUs ? `+${f.addedUs.p50} / +${f.addedUs.p99}` : '',
         f.txps,
-        isOg ? `×${c.vsNodeRelay.p50} / ×${c.vsNodeRelay.p99} / tx ×${c.vsNodeRelay.txps}` : '',
+        Number.isFinite(f.cpuUsPerTx) ? f.cpuUsPerTx : '',
+        isOg ? `×${c.vsNodeRelay.p50} / ×${c.vsNodeRelay.p99} / ×${c.vsNodeRelay.txps} / ×${c.vsNodeRelay.cpu}` : '',
       ]);
     }
   }
-  return { head: ['FC', 'clients', 'target', 'p50 µs', 'p99 µs', 'p99.9 µs', 'added p50/p99 µs', 'tx/s', 'otgate vs node relay (added p50/p99, tx/s)'], rows };
+  return { head: ['FC', 'clients', 'target', 'p50 µs', 'p99 µs', 'p99.9 µs', 'added p50/p99 µs', 'tx/s', 'cpu µs/tx', 'otgate ÷ node relay: added p50 / p99, tx/s, cpu/tx'], rows };
 }
 
 export function modbusBudget(cases: readonly ModbusCase[]) {

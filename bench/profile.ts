@@ -3,11 +3,11 @@
  * `node --cpu-prof` and prints the top functions by self time (the evidence behind every
  * hot-path change). The .cpuprofile stays in bench/results/ for Chrome DevTools.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startGateway } from './lib/gateway';
 import { BENCH, modbusPolicy } from './lib/policy';
-import { ROOT, startPeer } from './lib/proc';
+import { peerScript, ROOT, startChild, startPeer } from './lib/proc';
 import { runModbusLoad } from './modbus';
 
 interface ProfileNode {
@@ -35,19 +35,28 @@ async function main(): Promise<void> {
   const fc = Number(process.argv[2] ?? 3) as 3 | 16;
   const clients = Number(process.argv[3] ?? 16);
   const seconds = Number(process.argv[4] ?? 5);
+  const target = process.argv[5] ?? 'otgate';
   const out = path.join(ROOT, 'bench', 'results', 'profile');
   mkdirSync(out, { recursive: true });
   const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0']);
   const listenPort = await freePort(BENCH.gatewayHost);
-  const gw = await startGateway(modbusPolicy({ listenPort, plcPort: server.ready.port }), { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', out] });
-  const r = await runModbusLoad({ host: BENCH.gatewayHost, port: listenPort, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client });
-  await gw.stop();
+  const prof = ['--cpu-prof', '--cpu-prof-dir', out];
+  let r;
+  if (target === 'relay') {
+    const relay = await startChild<{ port: number }>(process.execPath, [...prof, peerScript('node-relay'), BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)]);
+    r = await runModbusLoad({ host: BENCH.relayHost, port: relay.ready.port, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client });
+    await relay.stop();
+  } else {
+    const gw = await startGateway(modbusPolicy({ listenPort, plcPort: server.ready.port }), { nodeArgs: prof });
+    r = await runModbusLoad({ host: BENCH.gatewayHost, port: listenPort, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client });
+    await gw.stop();
+  }
   await server.stop();
-  const files = readdirSync(out).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(out, f));
-  const latest = files.sort().pop()!;
-  const named = path.join(out, `otgate-fc${fc}-${clients}c.cpuprofile`);
+  const files = readdirSync(out).filter((f) => f.startsWith('CPU.') && f.endsWith('.cpuprofile')).map((f) => path.join(out, f));
+  const latest = files.sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs).pop()!;
+  const named = path.join(out, `${target}-fc${fc}-${clients}c.cpuprofile`);
   renameSync(latest, named);
-  process.stdout.write(`${Math.round(r.txps)} tx/s through otgate; profile ${named}\n`);
+  process.stdout.write(`${Math.round(r.txps)} tx/s through ${target} (${r.txAll} tx); profile ${named}\n`);
   for (const t of topSelf(named)) process.stdout.write(`${t.pct.toFixed(1).padStart(5)}%  ${t.fn}\n`);
 }
 

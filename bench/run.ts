@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     seconds: args.seconds,
     modbusClients: args.clients,
     modbusFcs: args.fcs,
+    targets: process.env.BENCH_TARGETS ? process.env.BENCH_TARGETS.split(',') : null,
     log: (l) => process.stdout.write(`  ${l}\n`),
   };
   const summaryFile = path.join(RESULTS, 'summary.json');

@@ -89,7 +89,6 @@ export function createNotifier(env: Env = process.env, o: NotifierOptions = {}):
     watchdogIntervalMs,
     ready(status) {
       send('READY=1');
-      send(`MAINPID=${process.pid}`);
       if (status !== undefined) send(`STATUS=${status}`);
       if (watchdogIntervalMs !== null && pinger === null) {
         // Pinged from a timer on the event loop: a stalled loop stops the pings.

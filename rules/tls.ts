@@ -76,6 +76,8 @@ export interface PeerCertificate {
   readonly cn: string | null;
   /** The chain verified against the listener's `ca`. */
   readonly chainVerified: boolean;
+  /** OpenSSL's verify error when it did not (e.g. SELF_SIGNED_CERT_IN_CHAIN), else null. */
+  readonly chainError?: string | null;
 }
 
 export type CertDecision = { readonly ok: true } | { readonly ok: false; readonly why: string };
@@ -86,7 +88,7 @@ export type CertDecision = { readonly ok: true } | { readonly ok: false; readonl
  */
 export function clientCertAllowed(l: CompiledTlsListen, asset: string | null, cert: PeerCertificate): CertDecision {
   if (cert.sha256 === null) return l.requireClientCert ? { ok: false, why: 'no client certificate' } : { ok: true };
-  if (l.ca !== null && !cert.chainVerified) return { ok: false, why: 'certificate does not chain to the conduit CA' };
+  if (l.ca !== null && !cert.chainVerified) return { ok: false, why: `certificate does not chain to the conduit CA${cert.chainError ? ` (${cert.chainError})` : ''}` };
   if (l.clientCerts === null) return { ok: true };
   const entry = asset === null ? undefined : l.clientCerts.get(asset);
   if (entry === undefined) return { ok: false, why: `no certificate allowlist for ${asset === null ? 'this address' : `asset ${asset}`}` };

@@ -13,13 +13,22 @@
  * (reads only) and a raw socket from 127.0.0.13 (FC 8 echo, FC 43 device id, an unknown
  * FC 65). The network-condition cases (mid-stream, lost segment, …) are synthesised from this
  * capture by test/golden/conditions.ts, not recorded.
+ *
+ * mqtt-aedes (MQTT 3.1.1): an aedes broker on 127.0.0.41:1883; MQTT.js "scada-1" from
+ * 127.0.0.43 subscribes (QoS 1 and 0 filters), "pc-101" from 127.0.0.42 (user name, a retained
+ * QoS 1 will) publishes telemetry at QoS 0 and 1 and a retained status, then both disconnect.
+ * mqtt-mosquitto (MQTT 5): the same session against Debian's mosquitto on a free 127.0.0.1 port
+ * (its own config in a temp dir), clients from 127.0.0.52 / 127.0.0.53: detected by content.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import ModbusRTU from 'modbus-serial';
+import { MqttClient, type IClientOptions } from 'mqtt';
 import { startChillerPlc } from './testbed/chiller-plc';
+import { startMqttBroker } from './testbed/mqtt-broker';
 
 const SERVER = '127.0.0.21';
 
@@ -85,24 +94,116 @@ async function modbusBasic(port: number): Promise<void> {
   ]);
 }
 
+/** A peer under test: start it, then the session to record; `port` is where the server listens. */
+interface Case {
+  readonly host: string;
+  start(): Promise<{ port: number; close(): Promise<void> }>;
+  session(port: number): Promise<void>;
+}
+
+async function mqttConnect(local: string, host: string, port: number, opts: IClientOptions): Promise<MqttClient> {
+  const c = new MqttClient(() => net.connect({ host, port, localAddress: local }), { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', () => resolve());
+    c.once('error', reject);
+  });
+  return c;
+}
+
+const mqttEnd = (c: MqttClient) => new Promise<void>((r) => c.end(false, {}, () => r()));
+
+/** One publisher with a will and a user name, one subscriber; QoS 0 and 1, a retained publish. */
+async function mqttSession(host: string, port: number, version: 4 | 5, pubFrom: string, subFrom: string): Promise<void> {
+  const scada = await mqttConnect(subFrom, host, port, { protocolVersion: version, clientId: 'scada-1', clean: true });
+  let delivered = 0;
+  scada.on('message', () => delivered++);
+  await scada.subscribeAsync({ 'plant/+/telemetry': { qos: 1 }, 'plant/alarms': { qos: 0 } });
+  const pc = await mqttConnect(pubFrom, host, port, {
+    protocolVersion: version, clientId: 'pc-101', username: 'pc-101', password: 'not-recorded-in-audit',
+    will: { topic: 'plant/pc-101/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+  });
+  for (let i = 0; i < 3; i++) await pc.publishAsync('plant/pc-101/telemetry', `{"particles":${10 + i}}`, { qos: 0 });
+  for (let i = 0; i < 3; i++) await pc.publishAsync('plant/pc-101/telemetry', `{"particles":${20 + i}}`, { qos: 1 });
+  await pc.publishAsync('plant/pc-101/status', 'online', { qos: 1, retain: true });
+  for (let i = 0; i < 100 && delivered < 6; i++) await sleep(20);
+  await mqttEnd(pc);
+  await mqttEnd(scada);
+}
+
+async function startMosquitto(host: string): Promise<{ port: number; close(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-record-mosq-'));
+  chmodSync(dir, 0o755);
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, host, () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const conf = path.join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} ${host}\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n`);
+  chmodSync(conf, 0o644);
+  const proc = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
+  const exited = new Promise((r) => proc.once('exit', r));
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host, port }, () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (up) break;
+    await sleep(50);
+  }
+  return {
+    port,
+    close: async () => {
+      if (proc.exitCode === null && proc.pid !== undefined) process.kill(proc.pid, 'SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const CASES: Record<string, Case> = {
+  'modbus-basic': {
+    host: SERVER,
+    start: async () => {
+      const plc = await startChillerPlc({ host: SERVER, port: 502, unitId: 1 });
+      return { port: 502, close: () => plc.close() };
+    },
+    session: modbusBasic,
+  },
+  'mqtt-aedes': {
+    host: '127.0.0.41',
+    start: async () => {
+      const b = await startMqttBroker({ host: '127.0.0.41', port: 1883 });
+      return { port: 1883, close: () => b.close() };
+    },
+    session: (port) => mqttSession('127.0.0.41', port, 4, '127.0.0.42', '127.0.0.43'),
+  },
+  'mqtt-mosquitto': {
+    host: '127.0.0.1',
+    start: () => startMosquitto('127.0.0.1'),
+    session: (port) => mqttSession('127.0.0.1', port, 5, '127.0.0.52', '127.0.0.53'),
+  },
+};
+
 async function main(): Promise<void> {
   const name = process.argv[2] ?? 'modbus-basic';
-  const port = 502;
+  const c = CASES[name];
+  if (c === undefined) throw new Error(`unknown case ${name} (known: ${Object.keys(CASES).join(', ')})`);
   const dir = path.resolve('test/golden', name);
   mkdirSync(dir, { recursive: true });
-  const plc = await startChillerPlc({ host: SERVER, port, unitId: 1 });
+  const server = await c.start();
   const file = path.join(dir, 'capture.pcap');
-  const dump = spawn('tcpdump', ['-i', 'lo', '-s', '0', '-U', '--immediate-mode', '-n', '-w', file, `tcp and host ${SERVER} and port ${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const dump = spawn('tcpdump', ['-i', 'lo', '-s', '0', '-U', '--immediate-mode', '-n', '-w', file, `tcp and host ${c.host} and port ${server.port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve) => dump.stderr.on('data', (d: Buffer) => d.toString().includes('listening on') && resolve()));
   await sleep(200);
   try {
-    if (name === 'modbus-basic') await modbusBasic(port);
-    else throw new Error(`unknown case ${name}`);
+    await c.session(server.port);
     await sleep(1500); // let libpcap's ring buffer deliver the last packets before SIGINT
   } finally {
     dump.kill('SIGINT');
     await new Promise((r) => dump.on('exit', r));
-    await plc.close();
+    await server.close();
   }
   process.stdout.write(`recorded ${file}\n`);
 }

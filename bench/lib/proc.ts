@@ -134,3 +134,14 @@ export function rssMb(pid: number): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** CPU time (user + system) a process has used so far, in µs (Linux /proc, 100 Hz ticks). */
+export function cpuUs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000; // utime, stime (fields 14, 15)
+  } catch {
+    return NaN;
+  }
+}

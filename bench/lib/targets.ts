@@ -14,6 +14,8 @@ export interface Target {
   readonly name: TargetName;
   readonly host: string;
   readonly port: number;
+  /** The forwarding process, for CPU-per-transaction accounting (none for direct / socat's forks). */
+  readonly pid?: number;
 }
 
 export const SOCAT = '/usr/bin/socat';
@@ -24,7 +26,7 @@ export async function startRelays(up: { host: string; port: number }, hosts: { n
   const targets: Target[] = [];
   const relay = await startPeer<{ port: number }>('node-relay', [hosts.node, '0', up.host, String(up.port)]);
   children.push(relay);
-  targets.push({ name: 'node-relay', host: hosts.node, port: relay.ready.port });
+  targets.push({ name: 'node-relay', host: hosts.node, port: relay.ready.port, pid: relay.pid });
   if (existsSync(SOCAT)) {
     const port = await freePort(hosts.socat);
     const socat = await startChild(SOCAT, ['-d', '-d', `TCP-LISTEN:${port},bind=${hosts.socat},reuseaddr,fork,nodelay,backlog=2048`, `TCP:${up.host}:${up.port},nodelay`], { readyRe: /listening on/ });
@@ -40,6 +42,8 @@ export interface RoundResult {
   readonly hist: [number, number][];
   readonly errors: number;
   readonly load: number;
+  /** CPU µs the forwarding process spent per transaction (NaN when not measured). */
+  readonly cpuUsPerTx: number;
 }
 
 export interface TargetFigures {
@@ -49,6 +53,8 @@ export interface TargetFigures {
   readonly txps: number;
   readonly rounds: number;
   readonly errors: number;
+  /** Median over rounds of the forwarder's CPU µs per transaction (robust to other load). */
+  readonly cpuUsPerTx: number;
   /** Latency added over the direct connection (µs): p50 / p99 / p99.9 differences. */
   readonly addedUs: { p50: number; p99: number; p999: number } | null;
 }
@@ -85,6 +91,7 @@ export async function interleave(
       txps: Math.round(median(list.map((x) => x.txps))),
       rounds: list.length,
       errors: list.reduce((a, x) => a + x.errors, 0),
+      cpuUsPerTx: round(median(list.map((x) => x.cpuUsPerTx)), 2),
       addedUs: null,
     } as TargetFigures;
   });

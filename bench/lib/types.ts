@@ -6,6 +6,8 @@ export interface BenchContext {
   readonly seconds: number;
   readonly modbusClients: readonly number[];
   readonly modbusFcs: readonly (3 | 16)[];
+  /** Only these forwarding targets (direct, node-relay, socat, otgate); null = all. */
+  readonly targets: readonly string[] | null;
   log(line: string): void;
 }
 

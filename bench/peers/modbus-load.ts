@@ -24,6 +24,8 @@ export interface LoadResult {
   readonly seconds: number;
   readonly txps: number;
   readonly errors: number;
+  /** Transactions including the warm-up (for CPU-per-transaction accounting). */
+  readonly txAll: number;
   readonly hist: [number, number][];
 }
 
@@ -56,6 +58,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   let measuring = false;
   let stopping = false;
   let tx = 0;
+  let txAll = 0;
   let errors = 0;
   let t0 = 0n;
   const socks: net.Socket[] = [];
@@ -92,6 +95,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
           const fc = buf[off + 7]!;
           if (fc & 0x80 || buf.readUInt16BE(off) !== tid) errors++;
           off += len;
+          txAll++;
           if (measuring) {
             hist.add(Number(process.hrtime.bigint() - sent));
             if (++tx >= spec.maxTx) {
@@ -129,7 +133,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   clearTimeout(timer);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   for (const s of socks) s.destroy();
-  return { tx, seconds, txps: tx / seconds, errors, hist: hist.sparse() };
+  return { tx, txAll, seconds, txps: tx / seconds, errors, hist: hist.sparse() };
 }
 
 if (require.main === module) {

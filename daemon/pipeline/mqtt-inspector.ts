@@ -178,6 +178,7 @@ class MqttInspector implements ProtocolInspector {
           return this.onSubscribe(view, rules, p, buf, pending, off);
         default:
           this.env.count('mqtt', 'allow', 'request');
+          this.observed(view, dir, p, obs.topic);
           return 'keep';
       }
     }
@@ -193,7 +194,13 @@ class MqttInspector implements ProtocolInspector {
     }
     if (p.cmd === 'publish') return this.onDelivery(view, rules, p, obs.topic ?? p.topic, buf, pending, off);
     this.env.count('mqtt', 'allow', 'response');
+    this.observed(view, dir, p, obs.topic);
     return 'keep';
+  }
+
+  /** The passive monitor records every PDU (no policy decision: verdict null); the proxy does not. */
+  private observed(view: FlowView, dir: Direction, p: MqttPacket, topic: string | null): void {
+    if (this.ctx.passive) this.env.record(this.event(view, dir, null, 'observed', p, topic));
   }
 
   private onConnect(view: FlowView, rules: ClientRules | null, p: Extract<MqttPacket, { cmd: 'connect' }>, buf: Buffer, pending: number, off: number): Outcome {

@@ -2,11 +2,12 @@
  * How a conduit's bytes reach the proxy and leave it: plain TCP, or TLS on either side (Node's
  * tls). The proxy asks for a ConduitTransport per listener and never looks at TLS itself.
  *
- * Listen side: the gateway terminates TLS with its own certificate; with `require_client_cert`
- * (or a `client_certs` allowlist) it asks for a client certificate. A chain that does not verify
- * against `ca` fails in the handshake; after it, the certificate is checked against the
- * allowlist of the asset at the client's source address (rules/tls.ts) under the running policy.
- * Either failure is handed to the proxy as a refusal: recorded with a stable anomaly code, closed.
+ * Listen side: the gateway terminates TLS with its own certificate; with `require_client_cert`,
+ * `ca` or a `client_certs` allowlist it asks for a client certificate. Right after the handshake,
+ * before a byte is read, the certificate is checked (rules/tls.ts): present when required, chain
+ * verified against `ca`, and in the allowlist of the asset at the client's source address under
+ * the running policy. A failed handshake (plain TCP, wrong protocol) or a refused certificate is
+ * handed to the proxy as a refusal: recorded with a stable anomaly code, closed.
  *
  * Upstream side: the gateway opens TLS to the asset (CA, optional client certificate, SNI).
  * Certificate files are read when the listener starts and again on every policy reload (rotation
@@ -99,8 +100,10 @@ function tlsServer(l: CompiledTlsListen, hooks: TransportHooks): tls.Server {
     minVersion: MIN_VERSION,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     requestCert: askCert,
-    // With a CA the chain is verified in the handshake; without one, fingerprints are pinned after it.
-    rejectUnauthorized: l.requireClientCert && l.ca !== null,
+    // The chain, the pin and the asset binding are all decided right after the handshake
+    // (rules/tls.ts), before any byte is read: Node's own rejection would close the socket
+    // without telling us why (TLS 1.3 verifies the client after the server's Finished).
+    rejectUnauthorized: false,
   });
   server.on('secureConnection', (sock: tls.TLSSocket) => {
     sock.setNoDelay(true);
@@ -111,8 +114,12 @@ function tlsServer(l: CompiledTlsListen, hooks: TransportHooks): tls.Server {
     const d = clientCertAllowed(now, cur.assetOf(ip), cert);
     hooks.onSocket(sock, d.ok ? null : { spec: GatewayAnomalies.tls_client_cert_not_allowed, detail: d.why, fields: certFields(cert) });
   });
+  // Read the peer address at accept: a handshake that fails on a reset has lost it by then.
+  server.on('connection', (raw: net.Socket) => void raw.remoteAddress);
   server.on('tlsClientError', (err: NodeJS.ErrnoException, sock: tls.TLSSocket) => {
-    hooks.onSocket(sock, { spec: GatewayAnomalies.tls_handshake_failed, detail: handshakeDetail(err), fields: { tls: true } });
+    // Node keeps the accepted TCP socket as `_parent`; it still knows who connected.
+    const raw = (sock as unknown as { _parent?: unknown })._parent;
+    hooks.onSocket(raw instanceof net.Socket ? raw : sock, { spec: GatewayAnomalies.tls_handshake_failed, detail: handshakeDetail(err), fields: { tls: true } });
   });
   return server;
 }
@@ -125,6 +132,7 @@ function peerOf(sock: tls.TLSSocket): PeerCertificate {
     sha256: present ? p.fingerprint256 : null,
     cn: typeof cn === 'string' ? cn : Array.isArray(cn) ? String(cn[0]) : null,
     chainVerified: sock.authorized,
+    chainError: sock.authorized ? null : String(sock.authorizationError ?? 'unverified'),
   };
 }
 
