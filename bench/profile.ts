@@ -17,18 +17,29 @@ interface ProfileNode {
   children?: number[];
 }
 
-export function topSelf(file: string, n = 25): { fn: string; pct: number }[] {
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+/** Self time by function over the last `windowMs` of the profile (the steady state, not start-up), as µs. */
+export function topSelf(file: string, n = 25, windowMs = 3000): { fn: string; pct: number; us: number }[] {
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; endTime: number };
   const byId = new Map(prof.nodes.map((x) => [x.id, x]));
   const hits = new Map<string, number>();
-  for (const id of prof.samples) {
+  const times: number[] = [];
+  let t = (prof as unknown as { startTime: number }).startTime;
+  for (const d of prof.timeDeltas) times.push((t += d));
+  const from = prof.endTime - windowMs * 1000;
+  const us = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    if (times[i]! < from) continue;
+    const dt = (times[i + 1] ?? times[i]!) - times[i]!;
+    const id = prof.samples[i]!;
     const node = byId.get(id)!;
     const f = node.callFrame;
     const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/').replace(/^file:\/\//, '')}:${f.lineNumber + 1}`;
     hits.set(key, (hits.get(key) ?? 0) + 1);
+    us.set(key, (us.get(key) ?? 0) + dt);
+    total += dt;
   }
-  const total = prof.samples.length;
-  return [...hits.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([fn, h]) => ({ fn, pct: Number(((100 * h) / total).toFixed(1)) }));
+  return [...us.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([fn, u]) => ({ fn, pct: Number(((100 * u) / total).toFixed(1)), us: u }));
 }
 
 async function main(): Promise<void> {
@@ -57,7 +68,12 @@ async function main(): Promise<void> {
   const named = path.join(out, `${target}-fc${fc}-${clients}c.cpuprofile`);
   renameSync(latest, named);
   process.stdout.write(`${Math.round(r.txps)} tx/s through ${target} (${r.txAll} tx); profile ${named}\n`);
-  for (const t of topSelf(named)) process.stdout.write(`${t.pct.toFixed(1).padStart(5)}%  ${t.fn}\n`);
+  // Per transaction: the last 3 s of the profile are steady state at about the measured rate.
+  const perTx = 1 / (r.txps * 3);
+  const top = topSelf(named, 40);
+  const busy = top.filter((t) => !t.fn.startsWith('(idle)')).reduce((a, t) => a + t.us, 0);
+  process.stdout.write(`busy ≈ ${(busy * perTx).toFixed(1)} µs/tx (top 40 functions)\n`);
+  for (const t of top) process.stdout.write(`${t.pct.toFixed(1).padStart(5)}%  ${(t.us * perTx).toFixed(2).padStart(6)} µs/tx  ${t.fn}\n`);
 }
 
 if (require.main === module) void main();

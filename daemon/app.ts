@@ -8,6 +8,12 @@ import { AuditStore, trafficFlowOf } from './audit/store';
 import { parseSiemTarget, SiemForwarder } from './audit/siem';
 import { startMetricsServer } from './metrics-server';
 import type { FirewallHooks } from './firewall';
+import path from 'node:path';
+import { ControlServer } from './control/server';
+import { registerRelayOps } from './control/relay-ops';
+import { RelayManager } from './relay-manager';
+import { createNotifier, type Notifier } from './sd-notify';
+import { stateDir } from './paths';
 import { GatewayEnv } from './gateway-env';
 import { logDecision } from './log';
 import { loadAndCompile, PolicyHolder, type LoadOutcome } from './policy-holder';
@@ -24,6 +30,10 @@ export interface AppOptions {
   readonly metrics?: string;
   /** Opt-in: load the policy's nftables ruleset at start and on every accepted reload. */
   readonly firewall?: FirewallHooks;
+  /** Management socket path (relay status/isolate/restore); null: none. */
+  readonly controlSocket?: string | null;
+  /** Where the relay latch lives (survives restarts). */
+  readonly stateDir?: string;
 }
 
 export class PolicyLoadError extends Error {
@@ -39,7 +49,14 @@ export class App {
     readonly proxy: ProxyServer,
     readonly audit: AuditStore,
     private readonly log: Logger,
-    private readonly extras: { siem: SiemForwarder | null; metrics: net.Server | null; firewall: FirewallHooks | null },
+    private readonly extras: {
+      siem: SiemForwarder | null;
+      metrics: net.Server | null;
+      firewall: FirewallHooks | null;
+      relay: RelayManager | null;
+      control: ControlServer | null;
+      notify: Notifier;
+    },
   ) {}
 
   static async start(o: AppOptions): Promise<App> {
@@ -61,11 +78,31 @@ export class App {
       onListenError: (c, err) => o.logger.error(`conduit ${c} cannot listen: ${err.message}`, { conduit: c }),
       onInternalError: (err, c) => o.logger.error(`internal error on conduit ${c}: ${err instanceof Error ? err.stack : String(err)}`),
     });
+    // The relay is taken over before traffic flows: a latched trip keeps OT isolated.
+    const relay = loaded.policy.relay
+      ? await RelayManager.fromPolicy(loaded.policy.relay, {
+          latchFile: path.join(o.stateDir ?? stateDir(), 'relay-latch.json'),
+          audit,
+          policy: () => holder.policy,
+          log: o.logger,
+          onIsolation: o.firewall
+            ? (isolated) => void o.firewall!.onIsolation(isolated).catch((err: unknown) => o.logger.error(`island mode not ${isolated ? 'set' : 'cleared'}: ${String(err)}`))
+            : undefined,
+        })
+      : null;
+    if (relay) env.onViolation((e, at) => relay.violation(e, at));
+    const control = o.controlSocket ? new ControlServer({ socket: o.controlSocket, log: o.logger }) : null;
+    if (control) {
+      registerRelayOps(control, () => relay);
+      await control.start();
+    }
     await proxy.apply(loaded.policy);
     await o.firewall?.onPolicy(loaded.policy);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const notify = createNotifier(process.env, { onError: (m) => o.logger.warn(m) });
+    notify.ready(`serving ${loaded.policy.conduits.size} conduit(s)`);
     o.logger.info(`otgate serving ${loaded.policy.conduits.size} conduit(s) of ${loaded.policy.site} (policy ${loaded.policy.hash.slice(0, 12)}) in ${ms.toFixed(0)} ms`);
-    return new App(holder, env, proxy, audit, o.logger, { siem, metrics, firewall: o.firewall ?? null });
+    return new App(holder, env, proxy, audit, o.logger, { siem, metrics, firewall: o.firewall ?? null, relay, control, notify });
   }
 
   /** SIGHUP: validate + compile first; swap whole or keep the running policy. */
@@ -94,12 +131,20 @@ export class App {
     return out;
   }
 
+  get relay(): RelayManager | null {
+    return this.extras.relay;
+  }
+
   address(conduit: string): net.AddressInfo | null {
     return this.proxy.address(conduit);
   }
 
   async stop(): Promise<void> {
+    this.extras.notify.stopping();
     await this.proxy.close();
+    await this.extras.control?.stop();
+    await this.extras.relay?.stop(); // writes its last audit row: before the store closes
+    this.extras.notify.close();
     this.extras.metrics?.close();
     await this.extras.siem?.close();
     this.audit.close(); // flushes what is queued

@@ -8,6 +8,7 @@ import { registerDiff } from './cli/diff';
 import { registerEvents } from './cli/events';
 import { registerLearn } from './cli/learn';
 import { registerMonitor } from './cli/monitor';
+import { registerRelay } from './cli/relay';
 import { registerReplay } from './cli/replay';
 import { registerFirewall } from './cli/firewall';
 import { registerRun } from './cli/run';
@@ -20,7 +21,7 @@ program
 
 for (const register of [
   registerRun, registerCheck, registerEvents, registerAudit, registerMonitor, registerLearn,
-  registerDiff, registerReplay, registerFirewall, registerDemo,
+  registerDiff, registerReplay, registerFirewall, registerRelay, registerDemo,
 ]) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

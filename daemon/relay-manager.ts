@@ -49,6 +49,11 @@ export interface RelayManagerOptions {
   readonly log?: RelayLog;
   /** Anomaly code → family; defaults to every anomaly list otgate declares. */
   readonly familyOf?: (code: string) => string | null;
+  /**
+   * Called when the commanded state changes (true = isolated): software isolation (nftables
+   * island mode) accompanies the physical one. Must not throw; it is not awaited.
+   */
+  readonly onIsolation?: (isolated: boolean) => void;
 }
 
 /** Stable relay event causes (audit `cause` column), declared in one place. */
@@ -381,7 +386,9 @@ export class RelayManager {
 
   private persist(l: LatchState): void {
     const next = { ...l, updated: Date.now() };
+    const changed = next.state !== this.latch.state;
     this.latch = next;
+    if (changed) this.o.onIsolation?.(next.state === 'isolated');
     this.file.write(next);
   }
 

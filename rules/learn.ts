@@ -10,8 +10,11 @@
  * as likely an accident or an attack as routine. Zones are guessed from /24 (IPv4) or /64 (IPv6)
  * subnets and marked `# REVIEW`; so are listen addresses, which a capture cannot know.
  *
- * Memory grows with distinct facts (pairs, function codes, address ranges), not with the number
- * of observations.
+ * MQTT, per client address and broker: client ids, publish topics (wills included), subscribe
+ * filters, highest QoS, RETAIN (see mqttRule).
+ *
+ * Memory grows with distinct facts (pairs, function codes, address ranges, topics), not with the
+ * number of observations.
  */
 import { functionName } from '../protocols/modbus/names';
 import type { ModbusTable } from '../protocols/modbus/types';
@@ -74,6 +77,25 @@ interface ModbusPair {
   readonly meiTypes: Set<number>;
 }
 
+/** One MQTT client address talking to one broker endpoint. */
+interface MqttPair {
+  readonly evidence: Evidence;
+  readonly clientIds: Map<string, Evidence>;
+  /** topic → evidence of PUBLISHes (and wills) to it */
+  readonly publish: Map<string, MqttUse>;
+  /** topic filter → evidence of SUBSCRIBEs naming it */
+  readonly subscribe: Map<string, MqttUse>;
+  /** Distinct topics/filters dropped at the memory cap. */
+  overflow: number;
+}
+
+interface MqttUse {
+  readonly evidence: Evidence;
+  wills: number;
+  maxQos: number;
+  retained: number;
+}
+
 interface OtherPair {
   readonly evidence: Evidence;
   /** e.g. "service ReadRequest" / "topic plant/a" → evidence */
@@ -101,6 +123,7 @@ export class PolicyLearner {
   private readonly assets = new Map<string, AssetSeen>();
   /** key: proto|serverIp|serverPort|clientIp */
   private readonly modbus = new Map<string, ModbusPair>();
+  private readonly mqtt = new Map<string, MqttPair>();
   private readonly other = new Map<string, OtherPair>();
   observations = 0;
 
@@ -110,6 +133,7 @@ export class PolicyLearner {
     this.asset(o.client.ip).roles.add(ROLE[o.proto][1]);
     const key = `${o.proto}|${o.server.ip}|${o.server.port}|${o.client.ip}`;
     if (o.proto === 'modbus') this.addModbus(key, o);
+    else if (o.proto === 'mqtt') this.addMqtt(key, o);
     else this.addOther(key, o);
   }
 
@@ -162,6 +186,58 @@ export class PolicyLearner {
       r.items.clear();
       for (const m of merged) r.items.set(`${m[0]}-${m[1]}`, m);
     }
+  }
+
+  /**
+   * MQTT requests (docs/audit-json.md fields): CONNECT gives the client id and the will (a
+   * publish the broker makes on the client's behalf, checked like one [MQTT-3.1.2-9]), PUBLISH
+   * a topic with its QoS and RETAIN, SUBSCRIBE its filters and requested QoS.
+   */
+  private addMqtt(key: string, o: LearnObservation): void {
+    const f = o.fields;
+    const type = f.type;
+    if (type !== 'CONNECT' && type !== 'PUBLISH' && type !== 'SUBSCRIBE') return;
+    let p = this.mqtt.get(key);
+    if (!p) this.mqtt.set(key, (p = { evidence: new Evidence(), clientIds: new Map(), publish: new Map(), subscribe: new Map(), overflow: 0 }));
+    p.evidence.see(o.ts);
+    const qos = num(f.qos) ?? 0;
+    const use = (m: Map<string, MqttUse>, topic: string): MqttUse | null => {
+      if (m.size >= MAX_RANGES && !m.has(topic)) {
+        p!.overflow++;
+        return null;
+      }
+      const u = getOr(m, topic, () => ({ evidence: new Evidence(), wills: 0, maxQos: 0, retained: 0 }));
+      u.evidence.see(o.ts);
+      return u;
+    };
+    if (type === 'CONNECT') {
+      if (typeof f.clientId === 'string' && (p.clientIds.size < MAX_RANGES || p.clientIds.has(f.clientId))) getOr(p.clientIds, f.clientId, () => new Evidence()).see(o.ts);
+      if (typeof f.topic === 'string' && f.topic !== '') {
+        const u = use(p.publish, f.topic);
+        if (u) {
+          u.wills++;
+          u.maxQos = Math.max(u.maxQos, qos);
+          if (f.retain === true) u.retained++;
+        }
+      }
+      return;
+    }
+    if (type === 'PUBLISH') {
+      if (typeof f.topic !== 'string' || f.topic === '') return;
+      const u = use(p.publish, f.topic);
+      if (u) {
+        u.maxQos = Math.max(u.maxQos, qos);
+        if (f.retain === true) u.retained++;
+      }
+      return;
+    }
+    const topics = Array.isArray(f.topics) ? f.topics : [];
+    const qoss = Array.isArray(f.qos) ? f.qos : [];
+    topics.forEach((t, i) => {
+      if (typeof t !== 'string' || t === '') return;
+      const u = use(p!.subscribe, t);
+      if (u) u.maxQos = Math.max(u.maxQos, num(qoss[i]) ?? 0);
+    });
   }
 
   private addOther(key: string, o: LearnObservation): void {
@@ -224,7 +300,7 @@ export class PolicyLearner {
     // Conduits: one per (protocol, server endpoint, client zone); the loader wants clients in from_zone.
     interface ConduitPlan { proto: string; serverIp: string; port: number; fromZone: string; pairs: string[] }
     const plans = new Map<string, ConduitPlan>();
-    for (const key of [...this.modbus.keys(), ...this.other.keys()]) {
+    for (const key of [...this.modbus.keys(), ...this.mqtt.keys(), ...this.other.keys()]) {
       const [proto, serverIp, port, clientIp] = key.split('|') as [string, string, string, string];
       const fromZone = zoneOfIp(clientIp);
       const ck = `${proto}|${serverIp}|${port}|${fromZone}`;
@@ -239,20 +315,21 @@ export class PolicyLearner {
     for (const plan of sortedPlans) {
       const base = `${plan.proto}-${dashed(plan.serverIp)}-${plan.port}`;
       const name = truncName(multiZone.get(`${plan.proto}|${plan.serverIp}|${plan.port}`)! > 1 ? `${base}-from-${plan.fromZone}` : base);
-      if (plan.proto !== 'modbus') {
+      const ruleOf = plan.proto === 'modbus' ? this.modbusRule : plan.proto === 'mqtt' ? this.mqttRule : null;
+      if (ruleOf === null) {
         notes.push(...this.otherNotes(plan.pairs, name));
         continue;
       }
       const rules: string[] = [];
-      for (const key of plan.pairs.sort()) rules.push(...this.modbusRule(key, K, assetName));
+      for (const key of plan.pairs.sort()) rules.push(...ruleOf.call(this, key, K, assetName));
       if (!rules.some((l) => l.startsWith('      - name:'))) {
-        notes.push(`# conduit ${name} not proposed: no function seen often enough`, ...rules.map((l) => `#${l.slice(1)}`));
+        notes.push(`# conduit ${name} not proposed: nothing seen often enough`, ...rules.map((l) => `#${l.slice(1)}`));
         continue;
       }
       conduitLines.push(`  - name: ${name}`);
       conduitLines.push(`    from_zone: ${plan.fromZone}`);
       conduitLines.push(`    to_zone: ${zoneOfIp(plan.serverIp)}`);
-      conduitLines.push('    protocol: modbus');
+      conduitLines.push(`    protocol: ${plan.proto}`);
       conduitLines.push(`    listen: ${q('0.0.0.0:0')}   # REVIEW: the gateway address its clients connect to (port 0 = any free port)`);
       conduitLines.push(`    upstream: { asset: ${assetName(plan.serverIp)}, port: ${plan.port} }`);
       conduitLines.push('    rules:');
@@ -319,6 +396,61 @@ export class PolicyLearner {
         lines.push(`            ${table}: [${merged.join(', ')}]   # ${t.ev.count} ${access}(s), first ${iso(t.ev.first)}, last ${iso(t.ev.last)}${vals}`);
       }
     }
+    return lines;
+  }
+
+  /**
+   * One MQTT rule per client address: the client ids it connected with, the topics it published
+   * to (wills included: the broker publishes them for the client), the filters it subscribed
+   * (exactly as named: nothing is widened to a wildcard), the highest QoS seen and RETAIN when
+   * any retained publish or will was seen. A publish topic is a write: proposed only when seen
+   * at least K times (publishes and wills together).
+   */
+  private mqttRule(key: string, K: number, assetName: (ip: string) => string): string[] {
+    const p = this.mqtt.get(key)!;
+    const clientIp = key.split('|')[3]!;
+    const lines: string[] = [];
+    lines.push(`      # evidence: ${p.evidence.count} request(s) from ${clientIp}, first ${iso(p.evidence.first)}, last ${iso(p.evidence.last)}`);
+    const sorted = (m: Map<string, MqttUse>) => [...m.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+    const pubs = sorted(p.publish).filter(([, u]) => u.evidence.count >= K);
+    for (const [topic, u] of sorted(p.publish).filter(([, x]) => x.evidence.count < K)) {
+      lines.push(`      # not proposed: publish ${q(topic)} ${u.evidence.text()}${u.wills ? ` (${u.wills} as a will)` : ''} (fewer than ${K}: REVIEW)`);
+    }
+    const subs = sorted(p.subscribe);
+    if (p.overflow > 0) lines.push(`      # ${p.overflow} more topic(s) seen beyond the learner's cap of ${MAX_RANGES} per client: REVIEW`);
+    const ids = [...p.clientIds.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+    const plainIds = ids.filter(([id]) => id !== '' && !/[*?]/.test(id));
+    if (pubs.length === 0 && subs.length === 0 && ids.length === 0) return lines;
+    lines.push(`      - name: ${truncName(`learned-${dashed(clientIp)}`)}`);
+    lines.push(`        clients: [${assetName(clientIp)}]`);
+    lines.push('        mqtt:');
+    if (plainIds.length > 0 && plainIds.length === ids.length) {
+      lines.push('          client_ids:');
+      for (const [id, ev] of plainIds) lines.push(`            - ${q(id)}   # ${ev.text()}`);
+    } else if (ids.length > 0) {
+      // An empty id (broker-assigned) or one holding pattern characters cannot be bound exactly.
+      lines.push(`          # client ids not bound: ${ids.map(([id]) => q(id)).join(', ')} (empty or containing * ?): REVIEW`);
+    }
+    let maxQos = 0;
+    let retain = false;
+    if (pubs.length > 0) {
+      lines.push('          publish:');
+      for (const [topic, u] of pubs) {
+        maxQos = Math.max(maxQos, u.maxQos);
+        retain ||= u.retained > 0;
+        const how = [`QoS ≤ ${u.maxQos}`, u.retained ? `${u.retained} retained` : '', u.wills ? `${u.wills} as a will` : ''].filter((x) => x !== '').join(', ');
+        lines.push(`            - ${q(topic)}   # ${u.evidence.text()}; ${how}`);
+      }
+    }
+    if (subs.length > 0) {
+      lines.push('          subscribe:');
+      for (const [filter, u] of subs) {
+        maxQos = Math.max(maxQos, u.maxQos);
+        lines.push(`            - ${q(filter)}   # ${u.evidence.text()}; QoS ≤ ${u.maxQos}`);
+      }
+    }
+    lines.push(`          max_qos: ${maxQos}   # highest QoS seen`);
+    if (retain) lines.push('          retain: true   # retained publishes or wills seen');
     return lines;
   }
 

@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { startChillerPlc } from '../../scripts/testbed/chiller-plc';
 import { App } from '../app';
 import { runModbusAct, type ActResult } from '../demo/modbus-act';
+import { startMqttAct } from '../demo/mqtt-act';
 import { bold, decisionLine, green, heading, red, say } from '../demo/printer';
 import { createLogger } from '../log';
 import { packageRoot } from '../paths-root';
@@ -42,10 +43,13 @@ export async function runDemo(policyFile: string, keep: boolean): Promise<boolea
 
   // Let the gateway's decision for each client step print before the next step.
   const settle = () => new Promise<void>((r) => setTimeout(r, 30));
+  const mqtt = await startMqttAct(app);
   const results: ActResult[] = [];
   try {
     results.push(await runModbusAct({ gateway: { host: gw.address, port: gw.port }, plc, hmi: '127.0.20.11', rogue: '127.0.20.12' }, settle));
+    results.push(await mqtt.run(settle));
   } finally {
+    await mqtt.close();
     await app.stop();
     await plc.close();
   }

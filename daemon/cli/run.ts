@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { App, PolicyLoadError } from '../app';
 import { createFirewallHooks } from '../firewall';
 import { createLogger } from '../log';
+import { defaultSocketPath } from '../control/client';
 import { defaultDbPath } from '../paths';
 
 export function registerRun(program: Command): void {
@@ -14,13 +15,14 @@ export function registerRun(program: Command): void {
     .option('--log-level <level>', 'error | warn | info | debug', 'info')
     .option('--siem <url>', 'also send decisions to a SIEM as RFC 5424 syslog: udp://host:port or tcp://host:port')
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
+    .option('--socket <path>', 'management socket (relay status/isolate/restore)', defaultSocketPath())
     .option('--firewall', 'load the nftables ruleset generated from the policy at start and on reload (root / CAP_NET_ADMIN)')
-    .action(async (o: { policy: string; db: string; logLevel: string; siem?: string; metrics?: string; firewall?: boolean }) => {
+    .action(async (o: { policy: string; db: string; logLevel: string; siem?: string; metrics?: string; firewall?: boolean; socket: string }) => {
       const logger = createLogger({ level: o.logLevel as 'info' });
       let app: App;
       try {
         app = await App.start({
-          policyFile: o.policy, dbFile: o.db, logger, siem: o.siem, metrics: o.metrics,
+          policyFile: o.policy, dbFile: o.db, logger, siem: o.siem, metrics: o.metrics, controlSocket: o.socket,
           firewall: o.firewall ? createFirewallHooks({ log: (m) => logger.info(m) }) : undefined,
         });
       } catch (err) {

@@ -15,11 +15,15 @@
  * - Signed / encrypted channels: bodies and sequence headers are opaque, chunks pass through
  *   unchanged; only channel policy applies.
  * - Monitor mode and the passive monitor record what would have been denied and forward all.
+ * - Discovery sweeps (protocols/opcua/sweep.ts): repeated GetEndpoints/FindServers, or denied
+ *   Browse/Read requests piling up, add one anomaly per connection, kind and window.
  */
 import type { Anomaly, Direction } from '../../protocols/common';
 import {
   DEFAULT_MAX_CHUNK_COUNT,
+  DEFAULT_SWEEP_LIMITS,
   OpcuaSession,
+  SweepDetector,
   StatusCodes,
   connectionFields,
   connectionSummary,
@@ -33,8 +37,10 @@ import {
   type OpcuaEvent,
   type SecureChunk,
   type ServiceMessage,
+  type ServiceRequest,
+  type SweepKind,
 } from '../../protocols/opcua';
-import { evaluateOpcuaChannel, evaluateOpcuaRequest, type OpcuaChannelFacts } from '../../rules/matchers/opcua';
+import { evaluateOpcuaChannel, evaluateOpcuaRequest, opcuaAction, type OpcuaChannelFacts } from '../../rules/matchers/opcua';
 import type { Verdict } from '../../rules/verdict';
 import type { ActionSink, DecisionEvent, FlowContext, InspectorFactory, PipelineEnv, ProtocolInspector } from './contract';
 import { makeEvent, viewOf, type FlowView } from './events';
@@ -64,6 +70,7 @@ class OpcuaInspector implements ProtocolInspector {
   private readonly queued: QueuedFault[] = [];
   /** Channel checks already made (HEL, OPN, first MSG). */
   private channelChecked = { hel: false, opn: false, mode: false };
+  private readonly sweep: SweepDetector;
 
   constructor(
     private readonly ctx: FlowContext,
@@ -77,6 +84,7 @@ class OpcuaInspector implements ProtocolInspector {
       maxPendingRequests: conduit?.limits.maxPendingRequests ?? DEFAULT_PENDING,
       requestTimeoutMs: conduit?.limits.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
+    this.sweep = new SweepDetector(conduit?.opcua?.sweep ?? DEFAULT_SWEEP_LIMITS);
   }
 
   feed(dir: Direction, chunk: Buffer): void {
@@ -186,6 +194,7 @@ class OpcuaInspector implements ProtocolInspector {
       const flood = m.msgType === 'MSG' ? this.session.track(m.requestId, svc, now) : null;
       if (flood !== null) this.anomalyEvent(view, 'c2s', flood, this.fwdAction(), summary);
       if (this.ctx.passive || (verdict !== null && this.env.sampleAllowed())) this.record(view, 'request', verdict, null, this.ctx.passive ? 'observed' : 'forwarded', summary, fields);
+      this.noteSweep(view, svc, false, this.fwdAction(), summary, now);
       this.forwardClientChunks(m.chunks);
       return;
     }
@@ -194,16 +203,26 @@ class OpcuaInspector implements ProtocolInspector {
       if (m.msgType === 'MSG') this.session.track(m.requestId, svc, now);
       const ev = this.record(view, 'request', verdict, null, this.ctx.passive ? 'observed' : 'alerted', summary, fields);
       this.env.violation(ev, this.env.hrnow());
+      this.noteSweep(view, svc, true, ev.action, summary, now);
       this.forwardClientChunks(m.chunks);
       return;
     }
     const close = view.conduit?.onViolation === 'close';
     const ev = this.record(view, 'request', verdict, null, close ? 'closed' : 'refused', summary, fields);
     this.env.violation(ev, this.env.hrnow());
+    this.noteSweep(view, svc, true, ev.action, summary, now);
     if (close) return this.shut(`policy: ${verdict.reason}`);
     this.dropped += m.chunks.length;
     this.queued.push({ chunk: first, requestId: m.requestId, requestHandle: svc.requestHandle });
     this.flushFaults();
+  }
+
+  /** Feed the sweep detector; a crossed limit becomes one anomaly event (action: what happened to this request). */
+  private noteSweep(view: FlowView, svc: ServiceRequest, denied: boolean, action: DecisionEvent['action'], summary: string, now: number): void {
+    const kind = sweepKind(svc);
+    if (kind === null) return;
+    const a = this.sweep.note(kind, denied, svc.nodeIds, now);
+    if (a !== null) this.anomalyEvent(view, 'c2s', a, action, summary);
   }
 
   /** Forward client chunks, renumbered by the chunks the server never saw. */
@@ -351,5 +370,20 @@ class OpcuaInspector implements ProtocolInspector {
     this.env.count('opcua', 'anomaly', dir);
     const ev = this.record(view, dir, null, anomaly, action, summary, { msgType: null, anomalyDetail: anomaly.detail });
     this.env.violation(ev, this.env.hrnow());
+  }
+}
+
+/** Which sweep a request counts toward (rules' ATT&CK action classes), or null. */
+function sweepKind(svc: ServiceRequest): SweepKind | null {
+  switch (opcuaAction(svc)) {
+    case 'discovery':
+      return 'discovery';
+    case 'browse':
+    case 'read':
+      return 'browse';
+    case 'read_server':
+      return 'server_info';
+    default:
+      return null;
   }
 }

@@ -17,9 +17,9 @@ export const GatewayAnomalies = Object.freeze({
   internal_error: spec('gateway.internal_error', 'state', null,
     'an otgate bug on this connection; it was closed, every other connection carries on'),
   tls_handshake_failed: spec('gateway.tls_handshake_failed', 'state', null,
-    'the TLS handshake with a client failed (plain TCP to a TLS conduit, unknown CA, no certificate); closed'),
+    'the TLS handshake with a client failed (plain TCP to a TLS conduit, no common version or cipher, timeout); closed'),
   tls_client_cert_not_allowed: spec('gateway.tls_client_cert_not_allowed', 'state', null,
-    'the client certificate is not in the allowlist of the asset at its address; closed after the handshake'),
+    'the client certificate is missing, does not chain to the conduit CA, or is not in the allowlist of the asset at its address; closed right after the handshake, before any byte is read'),
   tls_upstream_failed: spec('gateway.tls_upstream_failed', 'state', null,
     'the TLS handshake with the upstream asset failed (certificate not trusted, name mismatch); the client connection was closed'),
 });

@@ -45,6 +45,12 @@ export const OpcuaAnomalies = {
   request_timeout: spec('request_timeout', 'state', null, 'request unanswered within the configured timeout'),
   /** The channel id in a chunk does not match the one the server assigned. */
   channel_mismatch: spec('channel_mismatch', 'state', null, 'secure channel id differs from the one the server assigned'),
+  /** Repeated GetEndpoints / FindServers on one connection (OPC 10000-4 §5.4): looking for servers (sweep.ts). */
+  discovery_sweep: spec('discovery_sweep', 'state', 'T0846', 'more GetEndpoints / FindServers requests on one connection than the conduit allows per window'),
+  /** Denied Browse / BrowseNext / TranslateBrowsePathsToNodeIds / RegisterNodes / Read requests piling up (sweep.ts). */
+  browse_sweep: spec('browse_sweep', 'state', 'T0861', 'more denied Browse/Read requests, or distinct denied NodeIds, on one connection than the conduit allows per window'),
+  /** Denied Reads of the Server object (i=2253 and its components: build info, state) piling up (sweep.ts). */
+  server_info_sweep: spec('server_info_sweep', 'state', 'T0888', 'more denied Reads of Server object nodes on one connection than the conduit allows per window'),
 } as const satisfies Record<string, AnomalySpec>;
 
 export type OpcuaAnomalyName = keyof typeof OpcuaAnomalies;

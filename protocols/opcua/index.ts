@@ -10,3 +10,4 @@ export { SERVICES, SERVICE_NAMES, isServiceName, type ServiceName } from './serv
 export { canonicalNodeId, nodeIdText } from './node-id';
 export { certificateInfo } from './certificate';
 export { connectionFields, connectionSummary, messageFields, messageSummary, policyShortName, type MessageContext } from './describe';
+export { SweepDetector, DEFAULT_SWEEP_LIMITS, type SweepKind, type SweepLimits } from './sweep';

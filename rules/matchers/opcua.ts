@@ -12,7 +12,9 @@
  */
 import { SECURITY_POLICY_NONE } from '../../protocols/opcua/secure-chunk';
 import { canonicalNodeId } from '../../protocols/opcua/node-id';
+import { DEFAULT_SWEEP_LIMITS, type SweepLimits } from '../../protocols/opcua/sweep';
 import type { IdentityTokenType, NodeAction, SecurityModeName, ServiceRequest } from '../../protocols/opcua/types';
+import { techniqueFor } from '../attack';
 import type { ClientRules, RuleWindow } from '../compiled';
 import type { DenyReason } from '../reasons';
 import { SERVICE_PRESETS, type OpcuaConduitSpec, type OpcuaRuleSpec } from '../schema/opcua';
@@ -53,12 +55,27 @@ export interface CompiledOpcuaRule {
 
 export interface OpcuaConduitOptions {
   readonly maxChunkCount: number;
+  /** Discovery-sweep limits (protocols/opcua/sweep.ts). */
+  readonly sweep: SweepLimits;
 }
 
-export const DEFAULT_OPCUA_CONDUIT: OpcuaConduitOptions = Object.freeze({ maxChunkCount: 4096 });
+export const DEFAULT_OPCUA_CONDUIT: OpcuaConduitOptions = Object.freeze({ maxChunkCount: 4096, sweep: DEFAULT_SWEEP_LIMITS });
 
 export function compileOpcuaConduit(spec: OpcuaConduitSpec | undefined): OpcuaConduitOptions {
-  return spec?.max_chunk_count === undefined ? DEFAULT_OPCUA_CONDUIT : Object.freeze({ maxChunkCount: spec.max_chunk_count });
+  if (spec === undefined || (spec.max_chunk_count === undefined && spec.sweep === undefined)) return DEFAULT_OPCUA_CONDUIT;
+  const d = DEFAULT_SWEEP_LIMITS;
+  const s = spec.sweep;
+  return Object.freeze({
+    maxChunkCount: spec.max_chunk_count ?? DEFAULT_OPCUA_CONDUIT.maxChunkCount,
+    sweep: s === undefined
+      ? d
+      : Object.freeze({
+          windowMs: s.window_s !== undefined ? s.window_s * 1000 : d.windowMs,
+          maxDiscovery: s.max_discovery ?? d.maxDiscovery,
+          maxDenied: s.max_denied ?? d.maxDenied,
+          maxDeniedNodes: s.max_denied_nodes ?? d.maxDeniedNodes,
+        }),
+  });
 }
 
 /** What the channel has shown so far; undefined = not known yet (checked once it is). */
@@ -152,11 +169,12 @@ const active = (r: CompiledOpcuaRule, now: number): boolean => r.window === null
 
 type Deny = Extract<Verdict, { allow: false }>;
 
-/** Keeps the deny of the rule that got furthest (stage number), first rule on ties. */
+/** Keeps the deny of the rule that got furthest (stage number), first rule on ties; technique from rules/attack.ts. */
 class Furthest {
   private best: { stage: number; v: Deny } | null = null;
-  add(stage: number, reason: DenyReason, detail: string, rule: string | null, technique: string | null): void {
-    if (this.best === null || stage > this.best.stage) this.best = { stage, v: deny(reason, detail, rule, technique) as Deny };
+  constructor(private readonly action: OpcuaAction) {}
+  add(stage: number, reason: DenyReason, detail: string, rule: string | null): void {
+    if (this.best === null || stage > this.best.stage) this.best = { stage, v: deny(reason, detail, rule, techniqueFor('opcua', this.action, reason)) as Deny };
   }
   verdict(fallback: Verdict): Verdict {
     return this.best?.v ?? fallback;
@@ -188,17 +206,15 @@ function channelDeny(r: CompiledOpcuaRule, f: OpcuaChannelFacts): [number, DenyR
   return null;
 }
 
-const CHANNEL_TECHNIQUE = 'T0886'; // Remote Services
-
 /** Is this channel (as far as it is known) allowed by some active rule? */
 export function evaluateOpcuaChannel(rules: ClientRules | null, facts: OpcuaChannelFacts, now: number): Verdict {
   const on = applicable(rules, now);
   if (!Array.isArray(on)) return on;
-  const f = new Furthest();
+  const f = new Furthest('channel');
   for (const r of on) {
     const d = channelDeny(r, facts);
     if (d === null) return r.allowed;
-    f.add(d[0], d[1], d[2], r.name, CHANNEL_TECHNIQUE);
+    f.add(d[0], d[1], d[2], r.name);
   }
   return f.verdict(deny('no_rule', 'no rule allows this channel', null, null));
 }
@@ -215,29 +231,28 @@ export function evaluateOpcuaRequest(
   if (req.service === 'OpenSecureChannel' || req.service === 'CloseSecureChannel') return evaluateOpcuaChannel(rules, facts, now);
   const on = applicable(rules, now);
   if (!Array.isArray(on)) return on;
-  const f = new Furthest();
-  const technique = techniqueFor(req);
+  const f = new Furthest(opcuaAction(req));
   for (const r of on) {
     const c = channelDeny(r, facts);
     if (c !== null) {
-      f.add(c[0], c[1], c[2], r.name, CHANNEL_TECHNIQUE);
+      f.add(c[0], c[1], c[2], r.name);
       continue;
     }
     // ActivateSession names its token; later requests use what their session was activated with.
     const id = req.service === 'ActivateSession' ? req.identity : identity;
     if (r.identities !== null && sessionBound(req.service)) {
       if (id === null || !r.identities.has(id)) {
-        f.add(4, 'opcua_identity_not_allowed', `identity ${id ?? 'unknown'}`, r.name, 'T0859');
+        f.add(4, 'opcua_identity_not_allowed', `identity ${id ?? 'unknown'}`, r.name);
         continue;
       }
     }
     if (!r.services.has(req.service)) {
-      f.add(5, 'opcua_service_not_allowed', `${req.service} not allowed`, r.name, technique);
+      f.add(5, 'opcua_service_not_allowed', `${req.service} not allowed`, r.name);
       continue;
     }
     const bad = nodeDeny(r, req);
     if (bad !== null) {
-      f.add(bad[0], bad[1], bad[2], r.name, bad[1] === 'opcua_value_out_of_range' ? 'T0836' : technique);
+      f.add(bad[0], bad[1], bad[2], r.name);
       continue;
     }
     return r.allowed;
@@ -285,37 +300,47 @@ function nodeDeny(r: CompiledOpcuaRule, req: ServiceRequest): [number, DenyReaso
 /** Server object (i=2253) and its components: reading them is system information discovery. */
 const SERVER_INFO = /^i=(2253|2254|2255|2256|2257|2258|2259|2260|2261|2262|2263|2264|2265|2266|2267|2268|2269|2271|2272|2735|2992|2993|2994|3049|11312)$/;
 
-/** ATT&CK for ICS technique for a denied request (see docs/opcua.md). */
-export function techniqueFor(req: ServiceRequest): string | null {
+/**
+ * What a request tries to do, for ATT&CK purposes (the `opcua` rows of rules/attack.ts):
+ * discovery (GetEndpoints, FindServers), browse, read / read_server (Server object nodes),
+ * write, call / call_server (namespace-0 methods), monitor (subscriptions, HistoryRead),
+ * modify (HistoryUpdate, node management), channel (channel-level checks), other.
+ */
+export type OpcuaAction = 'channel' | 'discovery' | 'browse' | 'read' | 'read_server' | 'write' | 'call' | 'call_server' | 'monitor' | 'modify' | 'other';
+
+export function opcuaAction(req: ServiceRequest): OpcuaAction {
   switch (req.service) {
+    case 'OpenSecureChannel':
+    case 'CloseSecureChannel':
+      return 'channel';
     case 'GetEndpoints':
     case 'FindServers':
     case 'FindServersOnNetwork':
-      return 'T0846'; // Remote System Discovery
+      return 'discovery';
     case 'Browse':
     case 'BrowseNext':
     case 'TranslateBrowsePathsToNodeIds':
     case 'RegisterNodes':
-      return 'T0861'; // Point & Tag Identification
+      return 'browse';
     case 'Read':
-      return req.nodeIds.some((n) => SERVER_INFO.test(n)) ? 'T0888' : 'T0861';
+      return req.nodeIds.some((n) => SERVER_INFO.test(n)) ? 'read_server' : 'read';
     case 'Write':
-      return 'T0855'; // Unauthorized Command Message (T0836 when a value leaves its envelope)
+      return 'write';
     case 'Call':
-      // Methods of namespace 0 are the server's own (e.g. RequestServerStateChange): Change Operating Mode.
-      return req.calls.some((c) => c.methodId.startsWith('i=')) ? 'T0858' : 'T0855';
+      // Methods of namespace 0 are the server's own (e.g. RequestServerStateChange).
+      return req.calls.some((c) => c.methodId.startsWith('i=')) ? 'call_server' : 'call';
     case 'CreateMonitoredItems':
     case 'CreateSubscription':
     case 'HistoryRead':
-      return 'T0801'; // Monitor Process State
+      return 'monitor';
     case 'HistoryUpdate':
     case 'AddNodes':
     case 'DeleteNodes':
     case 'AddReferences':
     case 'DeleteReferences':
-      return 'T0855';
+      return 'modify';
     default:
-      return null;
+      return 'other';
   }
 }
 

@@ -121,6 +121,23 @@ export const OpcuaConduitSchema = Type.Object(
     max_chunk_count: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 65535, default: 4096, description: 'chunks per message when HEL/ACK say 0 (no limit)' }),
     ),
+    sweep: Type.Optional(
+      Type.Object(
+        {
+          window_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, default: 60, description: 'length of the counting window, seconds' })),
+          max_discovery: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: 100000, default: 5, description: 'GetEndpoints/FindServers requests per connection and window before opcua.discovery_sweep (T0846); 0 = off' }),
+          ),
+          max_denied: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: 100000, default: 10, description: 'denied Browse/Read requests per connection and window before opcua.browse_sweep (T0861) or opcua.server_info_sweep (T0888); 0 = off' }),
+          ),
+          max_denied_nodes: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: 100000, default: 32, description: 'distinct NodeIds named by denied Browse/Read requests per connection and window before opcua.browse_sweep; 0 = off' }),
+          ),
+        },
+        { additionalProperties: false, description: 'discovery-sweep detection: one anomaly per connection, kind and window when a limit is passed (docs/opcua.md)' },
+      ),
+    ),
   },
   { additionalProperties: false, title: 'OPC UA conduit options' },
 );

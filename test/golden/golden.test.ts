@@ -42,6 +42,42 @@ test('modbus-basic: recorded between modbus-serial peers, every PDU decoded', as
   expect(lines.every((l) => JSON.parse(l).anomaly === null)).toBe(true);
 });
 
+/** Captures recorded between real peers (scripts/record-golden.ts), besides modbus-basic. */
+const RECORDED_CASES: Record<string, (lines: Record<string, unknown>[]) => void> = {
+  'mqtt-aedes': (lines) => expectMqttSession(lines, 4),
+  'mqtt-mosquitto': (lines) => expectMqttSession(lines, 5),
+};
+
+/** The recorded MQTT session: SUBSCRIBE, PUBLISH at QoS 0 and 1, a retained publish, a will; nothing secret. */
+function expectMqttSession(lines: Record<string, unknown>[], version: number): void {
+  expect(lines.every((l) => l.proto === 'mqtt' && l.anomaly === null && l.protocolVersion === version)).toBe(true);
+  const req = (type: string) => lines.filter((l) => l.dir === 'request' && l.type === type);
+  expect(req('SUBSCRIBE')).toEqual([expect.objectContaining({ topics: ['plant/+/telemetry', 'plant/alarms'], qos: [1, 0] })]);
+  expect(req('CONNECT')).toEqual([
+    expect.objectContaining({ clientId: 'scada-1', username: false }),
+    expect.objectContaining({ clientId: 'pc-101', username: true, topic: 'plant/pc-101/status', qos: 1, retain: true }), // the will
+  ]);
+  const pubs = req('PUBLISH');
+  expect(pubs.map((p) => [p.topic, p.qos, p.retain])).toEqual([
+    ...Array(3).fill(['plant/pc-101/telemetry', 0, false]),
+    ...Array(3).fill(['plant/pc-101/telemetry', 1, false]),
+    ['plant/pc-101/status', 1, true],
+  ]);
+  expect(pubs.filter((p) => p.qos === 1).every((p) => typeof p.packetId === 'number')).toBe(true);
+  // Deliveries to the subscriber, and its PUBACKs for the QoS 1 ones.
+  expect(lines.filter((l) => l.dir === 'response' && l.type === 'PUBLISH')).toHaveLength(6);
+  expect(req('PUBACK')).toHaveLength(3);
+  expect(JSON.stringify(lines)).not.toContain('not-recorded-in-audit'); // the password
+}
+
+describe.each(Object.keys(RECORDED_CASES))('recorded capture %s', (name) => {
+  test('every PDU decoded, as expected', async () => {
+    const lines = await linesOf(path.join(HERE, name, 'capture.pcap'));
+    expectGolden(name, lines);
+    RECORDED_CASES[name]!(lines.map((l) => JSON.parse(l) as Record<string, unknown>));
+  });
+});
+
 describe.each(Object.keys(CONDITIONS))('network condition %s', (name) => {
   test('matches its expected lines', async () => {
     const { linkType, packets } = readPcap(RECORDED);

@@ -28,8 +28,15 @@ export interface Gateway {
   remove(): void;
 }
 
-export async function startGateway(opts: { policy: string; args?: string[]; env?: NodeJS.ProcessEnv; ready?: RegExp }): Promise<Gateway> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-e2e-'));
+export async function startGateway(opts: {
+  policy: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  ready?: RegExp;
+  /** Reuse a previous gateway's directory (state, audit store, socket): a restart. */
+  dir?: string;
+}): Promise<Gateway> {
+  const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'otgate-e2e-'));
   const policyFile = path.join(dir, 'policy.yaml');
   const dbFile = path.join(dir, 'audit.db');
   writeFileSync(policyFile, opts.policy);

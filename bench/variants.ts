@@ -1,0 +1,58 @@
+/**
+ * `node dist/bench/variants.js [fc] [clients] [rounds] [seconds]`: CPU per transaction and
+ * tx/s of the proxy with parts switched off (bench/peers/proxy-variant.ts) next to the plain
+ * Node relay and the full daemon. Used to find, and prove, hot-path optimizations.
+ */
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startGateway } from './lib/gateway';
+import { BENCH, modbusPolicy } from './lib/policy';
+import { cpuUs, startPeer } from './lib/proc';
+import { median, round } from './lib/stats';
+import { runModbusLoad } from './modbus';
+
+async function main(): Promise<void> {
+  const fc = Number(process.argv[2] ?? 3) as 3 | 16;
+  const clients = Number(process.argv[3] ?? 16);
+  const rounds = Number(process.argv[4] ?? 3);
+  const seconds = Number(process.argv[5] ?? 2);
+  const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0']);
+  const relay = await startPeer<{ port: number }>('node-relay', [BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)]);
+  const targets: { name: string; host: string; port: number; pid: number }[] = [{ name: 'node-relay', host: BENCH.relayHost, port: relay.ready.port, pid: relay.pid }];
+  const stops: (() => Promise<unknown>)[] = [() => relay.stop(), () => server.stop()];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-variants-'));
+  const hosts = ['127.0.20.4', '127.0.20.5', '127.0.20.6'];
+  for (const [i, v] of ['passthrough', 'inspect', 'daemon-env'].entries()) {
+    const host = hosts[i]!;
+    const port = await freePort(host);
+    const file = path.join(dir, `${v}.yaml`);
+    writeFileSync(file, modbusPolicy({ listenPort: port, plcPort: server.ready.port }).replace(`listen: ${BENCH.gatewayHost}:`, `listen: ${host}:`));
+    const c = await startPeer<{ port: number }>('proxy-variant', [v, file, 'hmi-chiller']);
+    stops.push(() => c.stop());
+    targets.push({ name: v, host, port: c.ready.port, pid: c.pid });
+  }
+  const gport = await freePort(BENCH.gatewayHost);
+  const gw = await startGateway(modbusPolicy({ listenPort: gport, plcPort: server.ready.port }));
+  stops.push(() => gw.stop());
+  targets.push({ name: 'daemon', host: BENCH.gatewayHost, port: gport, pid: gw.pid });
+  const res = new Map<string, { cpu: number[]; txps: number[] }>();
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(i + r) % targets.length]!;
+      const c0 = cpuUs(t.pid);
+      const x = await runModbusLoad({ host: t.host, port: t.port, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client });
+      const e = res.get(t.name) ?? { cpu: [], txps: [] };
+      e.cpu.push((cpuUs(t.pid) - c0) / x.txAll);
+      e.txps.push(x.txps);
+      res.set(t.name, e);
+    }
+  }
+  for (const s of stops.reverse()) await s();
+  for (const t of targets) {
+    const e = res.get(t.name)!;
+    process.stdout.write(`${t.name.padEnd(12)} ${String(round(median(e.cpu), 2)).padStart(7)} cpu µs/tx  ${String(Math.round(median(e.txps))).padStart(7)} tx/s\n`);
+  }
+}
+
+void main();
