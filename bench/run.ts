@@ -8,12 +8,18 @@ import path from 'node:path';
 import { machineInfo } from './lib/machine';
 import { ROOT } from './lib/proc';
 import { formatTable, type BenchContext, type BenchResult } from './lib/types';
+import { benchMemory } from './memory';
 import { benchModbus } from './modbus';
+import { benchPolicyScale } from './policy-scale';
+import { benchStartup } from './startup';
 
 type Bench = (ctx: BenchContext) => Promise<BenchResult>;
 
 export const BENCHES: Readonly<Record<string, Bench>> = {
   modbus: benchModbus,
+  memory: benchMemory,
+  'policy-scale': benchPolicyScale,
+  startup: benchStartup,
 };
 
 const RESULTS = path.join(ROOT, 'bench', 'results');

@@ -11,13 +11,19 @@
  * subnets and marked `# REVIEW`; so are listen addresses, which a capture cannot know.
  *
  * MQTT, per client address and broker: client ids, publish topics (wills included), subscribe
- * filters, highest QoS, RETAIN (see mqttRule).
+ * filters, highest QoS, RETAIN (see mqttRule). OPC UA, per client address and server: endpoint
+ * URLs, security, identities, services and the NodeIds of each list (see opcuaRule).
  *
  * Memory grows with distinct facts (pairs, function codes, address ranges, topics), not with the
  * number of observations.
  */
 import { functionName } from '../protocols/modbus/names';
 import type { ModbusTable } from '../protocols/modbus/types';
+import { isServiceName, SERVICES } from '../protocols/opcua/service-table';
+
+import { IDENTITY_TYPES, SECURITY_MODES, SECURITY_POLICY_NAMES as SECURITY_POLICIES } from './schema/opcua';
+/** OPC UA services that change the server (OPC 10000-4 §5.7, §5.10.4, §5.10.5, §5.11). */
+const UA_WRITES = new Set(['Write', 'Call', 'HistoryUpdate', 'AddNodes', 'AddReferences', 'DeleteNodes', 'DeleteReferences']);
 
 export interface LearnObservation {
   /** Capture time, ms since the epoch. */
@@ -96,6 +102,22 @@ interface MqttUse {
   retained: number;
 }
 
+/** One OPC UA client address talking to one server endpoint. */
+interface OpcuaPair {
+  readonly evidence: Evidence;
+  readonly endpoints: Map<string, Evidence>;
+  readonly policies: Set<string>;
+  readonly modes: Set<string>;
+  readonly identities: Set<string>;
+  /** service name (OPC 10000-4, without "Request") → evidence */
+  readonly services: Map<string, Evidence>;
+  /** "read ns=2;s=X" / "call objectId methodId" → evidence (and numbers written, for writes) */
+  readonly nodes: Map<string, Evidence & { min?: number; max?: number }>;
+  /** Requests whose body was opaque (signed / encrypted channel). */
+  opaque: number;
+  overflow: number;
+}
+
 interface OtherPair {
   readonly evidence: Evidence;
   /** e.g. "service ReadRequest" / "topic plant/a" → evidence */
@@ -124,6 +146,7 @@ export class PolicyLearner {
   /** key: proto|serverIp|serverPort|clientIp */
   private readonly modbus = new Map<string, ModbusPair>();
   private readonly mqtt = new Map<string, MqttPair>();
+  private readonly opcua = new Map<string, OpcuaPair>();
   private readonly other = new Map<string, OtherPair>();
   observations = 0;
 
@@ -134,6 +157,7 @@ export class PolicyLearner {
     const key = `${o.proto}|${o.server.ip}|${o.server.port}|${o.client.ip}`;
     if (o.proto === 'modbus') this.addModbus(key, o);
     else if (o.proto === 'mqtt') this.addMqtt(key, o);
+    else if (o.proto === 'opcua') this.addOpcua(key, o);
     else this.addOther(key, o);
   }
 
@@ -240,6 +264,64 @@ export class PolicyLearner {
     });
   }
 
+  /**
+   * OPC UA requests (docs/audit-json.md fields): HEL names the endpoint URL, OPN the security
+   * policy and mode, ActivateSession the identity token type; every service request its service
+   * and NodeIds, filed under the policy list its service checks (protocols/opcua/service-table).
+   */
+  private addOpcua(key: string, o: LearnObservation): void {
+    const f = o.fields;
+    let p = this.opcua.get(key);
+    if (!p) {
+      this.opcua.set(key, (p = {
+        evidence: new Evidence(), endpoints: new Map(), policies: new Set(), modes: new Set(), identities: new Set(),
+        services: new Map(), nodes: new Map(), opaque: 0, overflow: 0,
+      }));
+    }
+    p.evidence.see(o.ts);
+    if (typeof f.endpointUrl === 'string' && f.endpointUrl !== '' && p.endpoints.size < 64) getOr(p.endpoints, f.endpointUrl, () => new Evidence()).see(o.ts);
+    if (typeof f.securityPolicy === 'string') p.policies.add(f.securityPolicy);
+    if (typeof f.securityMode === 'string') p.modes.add(f.securityMode);
+    if (typeof f.identity === 'string') p.identities.add(f.identity);
+    if (f.msgType !== 'MSG') return;
+    if (f.encrypted === true || typeof f.service !== 'string') {
+      p.opaque++;
+      return;
+    }
+    const service = f.service.replace(/Request$/, '');
+    if (!isServiceName(service) || service === 'OpenSecureChannel' || service === 'CloseSecureChannel') return;
+    getOr(p.services, service, () => new Evidence()).see(o.ts);
+    const note = (fact: string): (Evidence & { min?: number; max?: number }) | null => {
+      if (p!.nodes.size >= MAX_RANGES && !p!.nodes.has(fact)) {
+        p!.overflow++;
+        return null;
+      }
+      const e = getOr(p!.nodes, fact, () => new Evidence() as Evidence & { min?: number; max?: number });
+      e.see(o.ts);
+      return e;
+    };
+    const action = SERVICES[service];
+    if (action === 'call') {
+      for (const c of Array.isArray(f.calls) ? f.calls : []) {
+        const { objectId, methodId } = (c ?? {}) as { objectId?: unknown; methodId?: unknown };
+        if (typeof objectId === 'string' && typeof methodId === 'string') note(`call ${objectId} ${methodId}`);
+      }
+      return;
+    }
+    if (action === null) return;
+    const ids = Array.isArray(f.nodeIds) ? f.nodeIds : [];
+    const values = Array.isArray(f.values) ? f.values : [];
+    ids.forEach((n, i) => {
+      if (typeof n !== 'string') return;
+      const e = note(`${action} ${n}`);
+      const written = action === 'write' && Array.isArray(values[i]) ? (values[i] as unknown[]).filter((v): v is number => typeof v === 'number') : [];
+      if (e) for (const v of written) {
+        e.min = Math.min(e.min ?? v, v);
+        e.max = Math.max(e.max ?? v, v);
+      }
+    });
+  }
+
   private addOther(key: string, o: LearnObservation): void {
     let p = this.other.get(key);
     if (!p) this.other.set(key, (p = { evidence: new Evidence(), facts: new Map() }));
@@ -269,7 +351,7 @@ export class PolicyLearner {
 
     w('# otgate policy proposed by `otgate learn` from observed traffic.');
     w(`# ${this.observations} request(s) observed. Every rule lists its evidence; nothing seen is widened.`);
-    w(`# Writes are proposed only when seen at least ${K} time(s) per client and server.`);
+    w(`# Writes (Modbus write functions, MQTT publish topics) are proposed only when seen at least ${K} time(s) per client and server.`);
     w('# Lines marked REVIEW are guesses a capture cannot settle.');
     w('version: 1');
     w(`site: ${q(opts.site ?? 'learned')}`);
@@ -300,7 +382,7 @@ export class PolicyLearner {
     // Conduits: one per (protocol, server endpoint, client zone); the loader wants clients in from_zone.
     interface ConduitPlan { proto: string; serverIp: string; port: number; fromZone: string; pairs: string[] }
     const plans = new Map<string, ConduitPlan>();
-    for (const key of [...this.modbus.keys(), ...this.mqtt.keys(), ...this.other.keys()]) {
+    for (const key of [...this.modbus.keys(), ...this.mqtt.keys(), ...this.opcua.keys(), ...this.other.keys()]) {
       const [proto, serverIp, port, clientIp] = key.split('|') as [string, string, string, string];
       const fromZone = zoneOfIp(clientIp);
       const ck = `${proto}|${serverIp}|${port}|${fromZone}`;
@@ -315,7 +397,7 @@ export class PolicyLearner {
     for (const plan of sortedPlans) {
       const base = `${plan.proto}-${dashed(plan.serverIp)}-${plan.port}`;
       const name = truncName(multiZone.get(`${plan.proto}|${plan.serverIp}|${plan.port}`)! > 1 ? `${base}-from-${plan.fromZone}` : base);
-      const ruleOf = plan.proto === 'modbus' ? this.modbusRule : plan.proto === 'mqtt' ? this.mqttRule : null;
+      const ruleOf = plan.proto === 'modbus' ? this.modbusRule : plan.proto === 'mqtt' ? this.mqttRule : plan.proto === 'opcua' ? this.opcuaRule : null;
       if (ruleOf === null) {
         notes.push(...this.otherNotes(plan.pairs, name));
         continue;
@@ -451,6 +533,65 @@ export class PolicyLearner {
     }
     lines.push(`          max_qos: ${maxQos}   # highest QoS seen`);
     if (retain) lines.push('          retain: true   # retained publishes or wills seen');
+    return lines;
+  }
+
+  /**
+   * One OPC UA rule per client address: endpoint URLs, security policies and modes, identity
+   * token types, the services used, and per NodeId list exactly the nodes seen. Services that
+   * change the server (Write, Call, HistoryUpdate, node management) are proposed only when seen
+   * at least K times; their nodes go with them.
+   */
+  private opcuaRule(key: string, K: number, assetName: (ip: string) => string): string[] {
+    const p = this.opcua.get(key)!;
+    const clientIp = key.split('|')[3]!;
+    const lines: string[] = [];
+    lines.push(`      # evidence: ${p.evidence.count} message(s) from ${clientIp}, first ${iso(p.evidence.first)}, last ${iso(p.evidence.last)}`);
+    if (p.opaque > 0) lines.push(`      # ${p.opaque} request(s) on signed/encrypted channels: their services and nodes cannot be learned from a capture (REVIEW)`);
+    if (p.overflow > 0) lines.push(`      # ${p.overflow} more node(s) seen beyond the learner's cap of ${MAX_RANGES} per client: REVIEW`);
+    const services = [...p.services.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+    const kept = services.filter(([s, ev]) => !UA_WRITES.has(s) || ev.count >= K);
+    for (const [s, ev] of services.filter(([x, e]) => UA_WRITES.has(x) && e.count < K)) {
+      lines.push(`      # not proposed: service ${s} ${ev.text()} (fewer than ${K}: REVIEW)`);
+    }
+    if (kept.length === 0) return lines;
+    const keptNames = new Set(kept.map(([s]) => s));
+    lines.push(`      - name: ${truncName(`learned-${dashed(clientIp)}`)}`);
+    lines.push(`        clients: [${assetName(clientIp)}]`);
+    lines.push('        opcua:');
+    const endpoints = [...p.endpoints.entries()].filter(([u]) => u.startsWith('opc.tcp://')).sort((a, b) => a[0].localeCompare(b[0]));
+    if (endpoints.length > 0) {
+      lines.push('          endpoints:');
+      for (const [u, ev] of endpoints) lines.push(`            - ${q(u)}   # ${ev.text()}`);
+    }
+    const policies = [...p.policies].filter((x) => (SECURITY_POLICIES as readonly string[]).includes(x)).sort();
+    const modes = [...p.modes].filter((x) => (SECURITY_MODES as readonly string[]).includes(x)).sort();
+    if (policies.length > 0 || modes.length > 0) {
+      const parts = [policies.length ? `policies: [${policies.join(', ')}]` : '', modes.length ? `modes: [${modes.join(', ')}]` : ''].filter((x) => x !== '');
+      const weak = modes.includes('None') ? '   # REVIEW: SecurityMode None seen (no signing or encryption)' : '';
+      lines.push(`          security: { ${parts.join(', ')} }${weak}`);
+    }
+    const ids = [...p.identities].filter((x) => (IDENTITY_TYPES as readonly string[]).includes(x)).sort();
+    if (ids.length > 0) lines.push(`          identities: [${ids.join(', ')}]`);
+    lines.push('          services:');
+    for (const [s, ev] of kept) lines.push(`            - ${s}   # ${ev.text()}`);
+    const nodes = [...p.nodes.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+    for (const list of ['browse', 'read', 'write', 'call', 'monitor', 'history'] as const) {
+      const mine = nodes.filter(([fact]) => fact.startsWith(`${list} `));
+      const used = mine.filter(() => [...keptNames].some((s) => SERVICES[s as keyof typeof SERVICES] === list));
+      if (used.length === 0) continue;
+      lines.push(`          ${list}:`);
+      for (const [fact, ev] of used) {
+        const rest = fact.slice(list.length + 1);
+        if (list === 'call') {
+          const [object, method] = rest.split(' ') as [string, string];
+          lines.push(`            - { object: ${q(object)}, method: ${q(method)} }   # ${ev.text()}`);
+          continue;
+        }
+        const vals = list === 'write' && ev.min !== undefined ? `; values seen ${ev.min}..${ev.max} (add min/max to bound them)` : '';
+        lines.push(`            - ${q(rest)}   # ${ev.text()}${vals}`);
+      }
+    }
     return lines;
   }
 

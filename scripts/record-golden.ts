@@ -19,6 +19,8 @@
  * QoS 1 will) publishes telemetry at QoS 0 and 1 and a retained status, then both disconnect.
  * mqtt-mosquitto (MQTT 5): the same session against Debian's mosquitto on a free 127.0.0.1 port
  * (its own config in a temp dir), clients from 127.0.0.52 / 127.0.0.53: detected by content.
+ * opcua-none: scripts/testbed/chiller-opcua.ts (node-opcua server, SecurityMode None) on
+ * 127.0.0.61:4840 and a node-opcua client (see opcuaSession), PKI in temp dirs.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ModbusRTU from 'modbus-serial';
 import { MqttClient, type IClientOptions } from 'mqtt';
+import { startChillerOpcua } from './testbed/chiller-opcua';
 import { startChillerPlc } from './testbed/chiller-plc';
 import { startMqttBroker } from './testbed/mqtt-broker';
 
@@ -162,7 +165,52 @@ async function startMosquitto(host: string): Promise<{ port: number; close(): Pr
   };
 }
 
+/**
+ * A SecurityMode None session from node-opcua's client: GetEndpoints, CreateSession /
+ * ActivateSession (anonymous), Browse, Read of both chiller nodes, a Write of the setpoint,
+ * CloseSession, CloseSecureChannel. Its PKI lives in a temp dir (XDG_CONFIG_HOME too).
+ */
+async function opcuaSession(host: string, port: number): Promise<void> {
+  const pki = mkdtempSync(path.join(os.tmpdir(), 'otgate-record-ua-'));
+  process.env.XDG_CONFIG_HOME = pki;
+  const ua = await import('node-opcua');
+  const clientCertificateManager = new ua.OPCUACertificateManager({ rootFolder: path.join(pki, 'pki'), automaticallyAcceptUnknownCertificate: true });
+  const client = ua.OPCUAClient.create({
+    endpointMustExist: false,
+    securityMode: ua.MessageSecurityMode.None,
+    securityPolicy: ua.SecurityPolicy.None,
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    clientCertificateManager,
+    applicationName: 'otgate-golden',
+  });
+  try {
+    await client.connect(`opc.tcp://${host}:${port}`);
+    const session = await client.createSession();
+    await session.browse('ns=2;s=Chiller');
+    await session.read([
+      { nodeId: 'ns=2;s=Chiller.Setpoint', attributeId: ua.AttributeIds.Value },
+      { nodeId: 'ns=2;s=Chiller.Mode', attributeId: ua.AttributeIds.Value },
+    ]);
+    await session.write({ nodeId: 'ns=2;s=Chiller.Setpoint', attributeId: ua.AttributeIds.Value, value: { value: { dataType: ua.DataType.Double, value: 17.5 } } });
+    await session.read({ nodeId: 'ns=2;s=Chiller.Setpoint', attributeId: ua.AttributeIds.Value });
+    await session.close();
+  } finally {
+    await client.disconnect();
+    await clientCertificateManager.dispose();
+    rmSync(pki, { recursive: true, force: true });
+  }
+}
+
 const CASES: Record<string, Case> = {
+  'opcua-none': {
+    host: '127.0.0.61',
+    start: async () => {
+      process.env.XDG_CONFIG_HOME = mkdtempSync(path.join(os.tmpdir(), 'otgate-record-ua-xdg-'));
+      const s = await startChillerOpcua({ host: '127.0.0.61', port: 4840 });
+      return { port: 4840, close: () => s.close() };
+    },
+    session: (port) => opcuaSession('127.0.0.61', port),
+  },
   'modbus-basic': {
     host: SERVER,
     start: async () => {

@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { startChillerPlc } from '../../scripts/testbed/chiller-plc';
 import { App } from '../app';
 import { runModbusAct, type ActResult } from '../demo/modbus-act';
+import { runOpcuaAct, startDemoChiller } from '../demo/opcua-act';
 import { startMqttAct } from '../demo/mqtt-act';
 import { bold, decisionLine, green, heading, red, say } from '../demo/printer';
 import { createLogger } from '../log';
@@ -35,6 +36,8 @@ export async function runDemo(policyFile: string, keep: boolean): Promise<boolea
   say(`  policy ${policyFile}`);
   const plc = await startChillerPlc({ host: '127.0.10.21', port: 25021 });
   say(`  chiller PLC (simulated, modbus-serial)   ${plc.host}:${plc.port}`);
+  const chillerUa = await startDemoChiller('127.0.10.22', 25041);
+  say(`  chiller skid OPC UA server (node-opcua)  ${chillerUa.host}:${chillerUa.port}`);
   const app = await App.start({ policyFile, dbFile, logger: createLogger({ level: 'error' }) });
   app.env.onDecision(decisionLine);
   const gw = app.address('hmi-chiller-plc');
@@ -47,11 +50,15 @@ export async function runDemo(policyFile: string, keep: boolean): Promise<boolea
   const results: ActResult[] = [];
   try {
     results.push(await runModbusAct({ gateway: { host: gw.address, port: gw.port }, plc, hmi: '127.0.20.11', rogue: '127.0.20.12' }, settle));
+    const ua = app.address('scada-chiller-opcua');
+    if (!ua) throw new Error('conduit scada-chiller-opcua is not listening');
+    results.push(await runOpcuaAct({ gateway: { host: ua.address, port: ua.port }, chiller: chillerUa, scada: '127.0.20.10' }, settle));
     results.push(await mqtt.run(settle));
   } finally {
     await mqtt.close();
     await app.stop();
     await plc.close();
+    await chillerUa.close();
   }
 
   heading('Summary');

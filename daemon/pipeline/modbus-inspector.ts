@@ -38,6 +38,9 @@ class ModbusInspector implements ProtocolInspector {
   private closed = false;
   /** Allowed/denied counts per function code for this flow's evidence (no row per frame). */
   private readonly tally: ((service: string, verdict: 'allow' | 'deny') => void) | null;
+  /** The flow's view of the running policy, rebuilt only when a reload swapped the policy. */
+  private view: FlowView;
+  private maxAdu: number;
 
   constructor(
     private readonly ctx: FlowContext,
@@ -45,7 +48,9 @@ class ModbusInspector implements ProtocolInspector {
     private readonly sink: ActionSink,
   ) {
     this.tally = ctx.passive ? null : env.flowCounter?.(ctx) ?? null;
-    const conduit = viewOf(ctx, env.policy()).conduit;
+    this.view = viewOf(ctx, env.policy());
+    this.maxAdu = maxAduOf(this.view);
+    const conduit = this.view.conduit;
     this.tx = new ModbusTransactions(
       conduit?.limits.maxPendingRequests ?? DEFAULT_PENDING,
       conduit?.limits.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -57,8 +62,8 @@ class ModbusInspector implements ProtocolInspector {
     const prev = this.carry[dir];
     const buf = prev === null ? chunk : Buffer.concat([prev, chunk]);
     this.carry[dir] = null;
-    const view = viewOf(this.ctx, this.env.policy());
-    const maxAdu = Math.min(MODBUS_MAX_ADU, view.conduit?.limits.maxFrameBytes ?? MODBUS_MAX_ADU);
+    const view = this.currentView();
+    const maxAdu = this.maxAdu;
     const kind = dir === 'c2s' ? 'request' : 'response';
     let off = 0;
     let pending = 0; // start of the run of allowed bytes not yet forwarded
@@ -173,9 +178,19 @@ class ModbusInspector implements ProtocolInspector {
     return false;
   }
 
+  /** viewOf() per chunk allocated an object per frame; the policy object only changes on reload. */
+  private currentView(): FlowView {
+    const policy = this.env.policy();
+    if (policy !== this.view.policy) {
+      this.view = viewOf(this.ctx, policy);
+      this.maxAdu = maxAduOf(this.view);
+    }
+    return this.view;
+  }
+
   tick(now: number): void {
     if (this.closed) return;
-    const view = viewOf(this.ctx, this.env.policy());
+    const view = this.currentView();
     for (const { request, anomaly } of this.tx.expire(now)) {
       this.env.count('modbus', 'anomaly', 'request');
       this.env.record(this.event(view, 'request', null, anomaly, this.ctx.passive ? 'observed' : 'forwarded', request));
@@ -212,6 +227,8 @@ class ModbusInspector implements ProtocolInspector {
     });
   }
 }
+
+const maxAduOf = (view: FlowView): number => Math.min(MODBUS_MAX_ADU, view.conduit?.limits.maxFrameBytes ?? MODBUS_MAX_ADU);
 
 /** Exception code for a deny, from the conduit's mapping (defaults 01/02/03, MB-AP §7). */
 function exceptionFor(view: FlowView, v: Extract<Verdict, { allow: false }>): number {

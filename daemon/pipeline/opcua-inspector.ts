@@ -127,6 +127,7 @@ class OpcuaInspector implements ProtocolInspector {
         this.channelChecked.hel = true;
         if (!this.checkChannel(view, 'HEL', connectionSummary(ev.frame), connectionFields(ev.frame))) return;
       }
+      this.observed(view, 'request', connectionSummary(ev.frame), connectionFields(ev.frame));
       this.sink.forward('c2s', ev.raw.bytes);
       return;
     }
@@ -143,6 +144,7 @@ class OpcuaInspector implements ProtocolInspector {
     const a = ev.assembled;
     if (a === null) {
       // Opaque (signed/encrypted) chunk: passes unchanged; sequence numbers are not ours to touch.
+      this.observed(view, 'request', this.chunkSummary(chunk), this.chunkFields(chunk, null));
       this.sink.forward('c2s', chunk.bytes);
       return;
     }
@@ -172,6 +174,7 @@ class OpcuaInspector implements ProtocolInspector {
     const first = m.chunks[0]!;
     if (m.msgType === 'OPN') {
       if (!this.checkChannel(view, 'OPN', this.messageSummary(first, svc), this.chunkFields(first, svc))) return;
+      this.observed(view, 'request', this.messageSummary(first, svc), this.chunkFields(first, svc));
       this.forwardClientChunks(m.chunks);
       return;
     }
@@ -247,6 +250,7 @@ class OpcuaInspector implements ProtocolInspector {
     const { chunk } = ev;
     for (const a of ev.anomalies) this.anomalyEvent(view, 's2c', a, this.fwdAction(), `${chunk.msgType}${chunk.chunkType}`);
     if (chunk.sequence === null) {
+      this.observed(view, 'response', this.chunkSummary(chunk), this.chunkFields(chunk, null));
       this.sink.forward('s2c', chunk.bytes);
       return;
     }
@@ -330,6 +334,11 @@ class OpcuaInspector implements ProtocolInspector {
   private shut(reason: string): void {
     this.closed = true;
     this.sink.close(reason);
+  }
+
+  /** The passive monitor records every PDU, undecided ones too (verdict null); the proxy does not. */
+  private observed(view: FlowView, dir: 'request' | 'response', summary: string, fields: Record<string, unknown>): void {
+    if (this.ctx.passive) this.record(view, dir, null, null, 'observed', summary, fields);
   }
 
   private fwdAction(): DecisionEvent['action'] {

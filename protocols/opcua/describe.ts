@@ -68,7 +68,7 @@ export function messageSummary(ctx: MessageContext, s: ServiceMessage | null): s
   if (s === null) return `${ctx.msgType}${ctx.encrypted ? ' (encrypted)' : ''} ${policyShortName(ctx.securityPolicyUri) ?? ''}`.trim();
   if (s.kind === 'response') return `${s.typeName} ${s.statusName}${ctx.requestId !== null ? ` request ${ctx.requestId}` : ''}`;
   const parts: string[] = [s.typeName];
-  if (s.calls.length > 0) parts.push(list(s.calls.map((c) => `${c.objectId}.${c.methodId}`)));
+  if (s.calls.length > 0) parts.push(list(s.calls.map((c) => `${c.methodId} on ${c.objectId}`)));
   else if (s.writes.length > 0) parts.push(list(s.writes.map((w) => (w.numbers ? `${w.nodeId} = ${w.numbers.slice(0, 4).join(',')}` : w.nodeId))));
   else if (s.nodeIds.length > 0) parts.push(list(s.nodeIds));
   if (s.identity !== null) parts.push(`identity ${s.identity}`);

@@ -55,7 +55,7 @@ async function startTlsAedes(pki: TestPki, server: CertFiles): Promise<TlsBroker
 /** MQTT.js over TLS from a chosen source address (the gateway identifies the asset by it). */
 function tlsClient(localAddress: string, port: number, clientId: string, id: CertFiles | null, ca: Buffer): Promise<MqttClient> {
   const client = new MqttClient(
-    () => tls.connect({ host: GW, port, localAddress, ca, servername: 'gateway.test', ...(id ? { cert: id.pem.cert, key: id.pem.key } : {}) }),
+    () => tls.connect({ socket: net.connect({ host: GW, port, localAddress }), ca, servername: 'gateway.test', ...(id ? { cert: id.pem.cert, key: id.pem.key } : {}) }),
     { protocolVersion: 4, clientId, reconnectPeriod: 0, connectTimeout: 4000 },
   );
   return new Promise((resolve, reject) => {
@@ -75,6 +75,7 @@ describe('MQTT over TLS through the spawned gateway (termination, client-cert al
   let port: number;
   let badUpstreamPort: number;
   let certs: Record<'gateway' | 'gatewayClient' | 'broker' | 'pc101' | 'th102' | 'scada' | 'rogue', CertFiles>;
+  let policyText: string;
   let sensor: MqttClient | undefined;
   let scada: MqttClient | undefined;
   const received: { topic: string; payload: Buffer }[] = [];
@@ -117,8 +118,7 @@ describe('MQTT over TLS through the spawned gateway (termination, client-cert al
       - name: scada-read
         clients: [scada-1]
         mqtt: { subscribe: ["fab/+/+/telemetry"] }`;
-    gw = await startGateway({
-      policy: `
+    policyText = `
 version: 1
 site: e2e-mqtt-tls
 defaults: { mode: enforce, audit: { allowed: all } }
@@ -142,8 +142,8 @@ conduits:
     protocol: mqtt
     listen: ${GW}:${badUpstreamPort}
     upstream: { asset: mqtt-broker, port: ${broker.port} }${tlsBlock('not-the-broker.test')}${rules}
-`,
-    });
+`;
+    gw = await startGateway({ policy: policyText });
   });
 
   afterAll(async () => {
@@ -228,5 +228,16 @@ conduits:
     // The good conduit still serves.
     await sensor!.publishAsync('fab/etch/pc-101/telemetry', Buffer.from('still here'), { qos: 1 });
     await eventually(() => received.find((m) => m.payload.toString() === 'still here'));
+  });
+
+  it('a reload changes the allowlist for new connections (certificate files re-read); open ones carry on', async () => {
+    gw.writePolicy(policyText.replace(/asset: pc-101, cn: \[pc-101\]/g, 'asset: pc-101, cn: [pc-101-replacement]'));
+    gw.proc.kill('SIGHUP');
+    await gw.waitFor(/policy reloaded/);
+    const before = certRefusals().length;
+    await expect(tlsClient(SENSOR, port, 'pc-101', certs.pc101, pki.ca.pem.cert)).rejects.toBeDefined();
+    await eventually(() => certRefusals().length > before);
+    await sensor!.publishAsync('fab/etch/pc-101/telemetry', Buffer.from('open session'), { qos: 1 });
+    await eventually(() => received.find((m) => m.payload.toString() === 'open session'));
   });
 });

@@ -82,7 +82,11 @@ describe('renderNftables on the fab policy', () => {
     const pre = chain(text, 'prerouting').filter((l) => l.includes('dnat'));
     expect(pre).toEqual([
       'iifname "gw-ops" ip saddr 10.30.0.0/24 ip daddr 10.10.0.11 tcp dport 502 counter dnat ip to 10.30.0.1:502 comment "conduit ews-etch-plc: operations -> etch-plc:502 (modbus)"',
+      'iifname "gw-ops" ip saddr 10.30.0.0/24 ip daddr 10.10.0.22 tcp dport 4840 counter dnat ip to 10.30.0.1:4840 comment "conduit historian-chiller-opcua: operations -> chiller-opcua:4840 (opcua)"',
       'iifname "gw-hmi" ip saddr 10.20.0.0/24 ip daddr 10.10.0.21 tcp dport 502 counter dnat ip to 10.20.0.1:502 comment "conduit hmi-chiller-plc: supervisory -> chiller-plc:502 (modbus)"',
+      'iifname "gw-hmi" ip saddr 10.20.0.0/24 ip daddr 10.20.0.50 tcp dport 1883 counter dnat ip to 10.20.0.1:1883 comment "conduit scada-broker: supervisory -> mqtt-broker:1883 (mqtt)"',
+      'iifname "gw-hmi" ip saddr 10.20.0.0/24 ip daddr 10.10.0.22 tcp dport 4840 counter dnat ip to 10.20.0.1:4840 comment "conduit scada-chiller-opcua: supervisory -> chiller-opcua:4840 (opcua)"',
+      'ip saddr 10.0.0.0/24 ip daddr 10.20.0.50 tcp dport 8883 counter dnat ip to 10.20.0.1:8883 comment "conduit sensors-broker: field -> mqtt-broker:8883 (mqtt)"',
       'iifname "gw-dmz" ip saddr 10.35.0.0/24 ip daddr 10.10.0.21 tcp dport 502 counter dnat ip to 10.35.0.1:502 comment "conduit vendor-chiller-plc: dmz -> chiller-plc:502 (modbus)"',
     ]);
     expect(text).not.toMatch(/snat|masquerade/); // the proxy must see the real client
@@ -90,12 +94,13 @@ describe('renderNftables on the fab policy', () => {
 
   test('listeners accept new connections only from their own zone and interface', () => {
     const listeners = chain(text, 'input').filter((l) => l.includes('listener'));
-    expect(listeners).toHaveLength(3);
+    expect(listeners).toHaveLength(7);
     expect(listeners).toContain('iifname "gw-hmi" ip saddr 10.20.0.0/24 ip daddr 10.20.0.1 tcp dport 502 ct state new counter accept comment "conduit hmi-chiller-plc: supervisory -> chiller-plc:502 (modbus) listener"');
   });
 
-  test('no rule mentions a zone pair without a conduit (enterprise, field, the etch PLC from supervisory)', () => {
-    for (const net of ['10.40.0.0/24', '10.0.0.0/24']) expect(text.split('\n').filter((l) => !l.startsWith('#') && l.includes(net))).toEqual([]);
+  test('no rule mentions a zone pair without a conduit (enterprise, field except its MQTT conduit, the etch PLC from supervisory)', () => {
+    expect(text.split('\n').filter((l) => !l.startsWith('#') && l.includes('10.40.0.0/24'))).toEqual([]);
+    expect(text.split('\n').filter((l) => !l.startsWith('#') && l.includes('10.0.0.0/24') && !l.includes('conduit sensors-broker:'))).toEqual([]);
     expect(text).not.toMatch(/ip saddr 10\.20\.0\.0\/24 ip daddr 10\.10\.0\.11/);
   });
 

@@ -46,7 +46,25 @@ test('modbus-basic: recorded between modbus-serial peers, every PDU decoded', as
 const RECORDED_CASES: Record<string, (lines: Record<string, unknown>[]) => void> = {
   'mqtt-aedes': (lines) => expectMqttSession(lines, 4),
   'mqtt-mosquitto': (lines) => expectMqttSession(lines, 5),
+  'opcua-none': expectOpcuaSession,
 };
+
+/** The recorded SecurityMode None session: every request and response decoded, in order. */
+function expectOpcuaSession(lines: Record<string, unknown>[]): void {
+  expect(lines.every((l) => l.proto === 'opcua' && l.anomaly === null && l.encrypted !== true)).toBe(true);
+  const reqs = lines.filter((l) => l.dir === 'request');
+  expect(reqs.map((l) => l.service ?? l.msgType)).toEqual([
+    'HEL', 'OpenSecureChannelRequest', 'GetEndpointsRequest', 'CreateSessionRequest', 'ActivateSessionRequest', 'BrowseRequest',
+    'ReadRequest', 'WriteRequest', 'ReadRequest', 'CloseSessionRequest', 'CloseSecureChannelRequest',
+  ]);
+  expect(reqs.find((l) => l.service === 'ReadRequest')).toEqual(expect.objectContaining({ nodeIds: ['ns=2;s=Chiller.Setpoint', 'ns=2;s=Chiller.Mode'], securityPolicy: 'None', encrypted: false }));
+  expect(reqs.find((l) => l.service === 'WriteRequest')).toEqual(expect.objectContaining({ nodeIds: ['ns=2;s=Chiller.Setpoint'], values: [[17.5]] }));
+  const res = lines.filter((l) => l.dir === 'response' && l.msgType === 'MSG');
+  expect(res.every((l) => l.statusCode === 'Good' && typeof l.requestId === 'number')).toBe(true);
+  // Each MSG response answers the request with its request id.
+  const ids = (xs: Record<string, unknown>[]) => xs.map((l) => l.requestId);
+  expect(ids(res)).toEqual(ids(reqs.filter((l) => l.msgType === 'MSG')));
+}
 
 /** The recorded MQTT session: SUBSCRIBE, PUBLISH at QoS 0 and 1, a retained publish, a will; nothing secret. */
 function expectMqttSession(lines: Record<string, unknown>[], version: number): void {

@@ -27,7 +27,37 @@ interface Where {
 const CASES: Record<string, (w: Where) => string> = {
   'mqtt-aedes': mqttPolicy,
   'mqtt-mosquitto': mqttPolicy,
+  'opcua-none': opcuaPolicy,
 };
+
+/** Reads of the setpoint only: the Read naming Mode and the Write are denied (recorded, forwarded: monitor mode). */
+function opcuaPolicy(w: Where): string {
+  return `
+version: 1
+site: parity
+defaults: { mode: monitor, audit: { allowed: all } }
+zones:
+  - { name: lo, level: 1, networks: [127.0.0.0/8] }
+assets:
+  - { name: chiller-opcua, zone: lo, address: ${w.serverIp} }
+  - { name: hmi, zone: lo, address: 127.0.0.1 }
+conduits:
+  - name: ua-chiller
+    from_zone: lo
+    to_zone: lo
+    protocol: opcua
+    listen: "${w.listen}"
+    upstream: { asset: chiller-opcua, port: ${w.serverPort} }
+    rules:
+      - name: hmi-read
+        clients: [hmi]
+        opcua:
+          security: { policies: [None], modes: [None] }
+          services: [discovery, session, browse, read]
+          browse: ["ns=2;s=Chiller"]
+          read: ["ns=2;s=Chiller.Setpoint"]
+`;
+}
 
 function mqttPolicy(w: Where): string {
   return `
@@ -105,7 +135,7 @@ describe.each(Object.keys(CASES))('capture %s: offline decode = proxy decode', (
       store.close();
       gw.remove();
     }
-    const proxyFlows = byFlow(rows.filter((r) => r.conduit === 'mqtt-plant' || r.conduit === null)).map((f) => f.map((r) => key(r as unknown as DecisionEvent)));
+    const proxyFlows = byFlow(rows).map((f) => f.map((r) => key(r as unknown as DecisionEvent)));
     const offlineFlows = byFlow(decided).map((f) => f.map(key));
     expect(proxyFlows).toEqual(offlineFlows);
   });

@@ -1,5 +1,5 @@
 /**
- * Real node-opcua peers for tests: a chiller OPC UA server (ns=2 "Chiller" namespace), clients
+ * Real node-opcua peers for tests: the chiller OPC UA server (ns=2 "Chiller" namespace), clients
  * with their own PKI under a temp dir (never ~/.config), and a recording loopback relay.
  */
 import { createHash } from 'node:crypto';
@@ -8,41 +8,19 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  DataType,
-  MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAClient,
-  OPCUAServer,
-  SecurityPolicy,
-  StatusCodes,
-  Variant,
   type ClientSession,
   type OPCUAClientOptions,
   type UserIdentityInfo,
 } from 'node-opcua';
+import { CHILLER_NODES, startChillerOpcua, type ChillerOpcua } from '../../scripts/testbed/chiller-opcua';
 
-export const CHILLER = {
-  setpoint: 'ns=2;s=Chiller.Setpoint',
-  mode: 'ns=2;s=Chiller.Mode',
-  temperature: 'ns=2;s=Chiller.Temperature',
-  label: 'ns=2;s=Chiller.Label',
-  object: 'ns=2;s=Chiller',
-  resetAlarm: 'ns=2;s=Chiller.ResetAlarm',
-  purge: 'ns=2;s=Chiller.Purge',
-} as const;
+/** The chiller's NodeIds (the server is scripts/testbed/chiller-opcua.ts, shared with the demo and testbed). */
+export const CHILLER = CHILLER_NODES;
 
-export interface ChillerServer {
-  readonly server: OPCUAServer;
-  readonly port: number;
-  readonly pkiDir: string;
-  /** Values as the server holds them (checked at the server, not through a client). */
-  setpoint(): number;
-  mode(): number;
-  label(): string;
-  resetCount(): number;
-  purgeCount(): number;
-  close(): Promise<void>;
-}
+/** Values are read at the server, not through a client. */
+export type ChillerServer = ChillerOpcua;
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -60,62 +38,8 @@ export function tempPki(prefix: string): string {
 }
 
 export async function startChillerServer(opts: { host?: string; port?: number; secure?: boolean } = {}): Promise<ChillerServer> {
-  const pkiDir = tempPki('opcua-server');
-  const port = opts.port ?? (await freePort(opts.host ?? '127.0.0.1'));
-  const serverCertificateManager = new OPCUACertificateManager({ rootFolder: path.join(pkiDir, 'pki'), automaticallyAcceptUnknownCertificate: true });
-  const userCertificateManager = new OPCUACertificateManager({ rootFolder: path.join(pkiDir, 'user-pki'), automaticallyAcceptUnknownCertificate: true });
-  const server = new OPCUAServer({
-    port,
-    hostname: opts.host ?? '127.0.0.1',
-    serverCertificateManager,
-    userCertificateManager,
-    securityPolicies: opts.secure ? [SecurityPolicy.None, SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep] : [SecurityPolicy.None],
-    securityModes: opts.secure ? [MessageSecurityMode.None, MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt] : [MessageSecurityMode.None],
-    allowAnonymous: true,
-    userManager: { isValidUser: (u: string, p: string) => u === 'operator' && p === 'chiller-secret' },
-    buildInfo: { productName: 'ChillCo chiller skid (test)' },
-  });
-  await server.initialize();
-  // ns=1 is the server's own namespace; the chiller's nodes live in the next one, ns=2.
-  const ns = server.engine.addressSpace!.registerNamespace('urn:secluded-semi:chiller');
-  if (ns.index !== 2) throw new Error(`chiller namespace got index ${ns.index}, expected 2`);
-  const state = { setpoint: 18, mode: 1, label: 'cell 2', resets: 0, purges: 0 };
-  const chiller = ns.addObject({ organizedBy: server.engine.addressSpace!.rootFolder.objects, browseName: 'Chiller', nodeId: 's=Chiller' });
-  ns.addVariable({
-    componentOf: chiller, browseName: 'Setpoint', nodeId: 's=Chiller.Setpoint', dataType: 'Double',
-    value: { get: () => new Variant({ dataType: DataType.Double, value: state.setpoint }), set: (v: Variant) => { state.setpoint = v.value as number; return StatusCodes.Good; } },
-  });
-  ns.addVariable({
-    componentOf: chiller, browseName: 'Mode', nodeId: 's=Chiller.Mode', dataType: 'Int32',
-    value: { get: () => new Variant({ dataType: DataType.Int32, value: state.mode }), set: (v: Variant) => { state.mode = v.value as number; return StatusCodes.Good; } },
-  });
-  ns.addVariable({
-    componentOf: chiller, browseName: 'Temperature', nodeId: 's=Chiller.Temperature', dataType: 'Double',
-    value: { get: () => new Variant({ dataType: DataType.Double, value: 17.5 }) },
-  });
-  ns.addVariable({
-    componentOf: chiller, browseName: 'Label', nodeId: 's=Chiller.Label', dataType: 'String',
-    value: { get: () => new Variant({ dataType: DataType.String, value: state.label }), set: (v: Variant) => { state.label = v.value as string; return StatusCodes.Good; } },
-  });
-  const reset = ns.addMethod(chiller, { browseName: 'ResetAlarm', nodeId: 's=Chiller.ResetAlarm', inputArguments: [], outputArguments: [] });
-  reset.bindMethod((_args, _ctx, cb) => { state.resets++; cb(null, { statusCode: StatusCodes.Good, outputArguments: [] }); });
-  const purge = ns.addMethod(chiller, { browseName: 'Purge', nodeId: 's=Chiller.Purge', inputArguments: [], outputArguments: [] });
-  purge.bindMethod((_args, _ctx, cb) => { state.purges++; cb(null, { statusCode: StatusCodes.Good, outputArguments: [] }); });
-  await server.start();
-  return {
-    server, port, pkiDir,
-    setpoint: () => state.setpoint,
-    mode: () => state.mode,
-    label: () => state.label,
-    resetCount: () => state.resets,
-    purgeCount: () => state.purges,
-    close: async () => {
-      await server.shutdown(0);
-      await serverCertificateManager.dispose();
-      await userCertificateManager.dispose();
-      rmSync(pkiDir, { recursive: true, force: true });
-    },
-  };
+  const host = opts.host ?? '127.0.0.1';
+  return startChillerOpcua({ host, port: opts.port ?? (await freePort(host)), secure: opts.secure === true, productName: 'ChillCo chiller skid (test)' });
 }
 
 export interface ClientIdentity {

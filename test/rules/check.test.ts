@@ -11,7 +11,7 @@ describe('checkPolicyFile', () => {
   test('summarises a good policy', () => {
     const r = checkPolicyFile(example);
     expect(r.ok).toBe(true);
-    expect(r.summary).toMatchObject({ site: 'secluded-semi-fab', zones: 6, assets: 12, conduits: 3, rules: 5, byProtocol: { modbus: 3 } });
+    expect(r.summary).toMatchObject({ site: 'secluded-semi-fab', zones: 6, assets: 12, conduits: 7, rules: 10, byProtocol: { modbus: 3, opcua: 2, mqtt: 2 } });
     expect(r.summary!.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -45,7 +45,7 @@ describe('otgate check', () => {
   test('prints a summary and leaves the exit code alone on success', async () => {
     const r = await run(example);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/ok \(site secluded-semi-fab, sha256 [0-9a-f]{12}\): 6 zone\(s\), 12 asset\(s\), 3 conduit\(s\) \(3 modbus\), 5 rule\(s\)/);
+    expect(r.out).toMatch(/ok \(site secluded-semi-fab, sha256 [0-9a-f]{12}\): 6 zone\(s\), 12 asset\(s\), 7 conduit\(s\) \(3 modbus, 2 opcua, 2 mqtt\), 10 rule\(s\)/);
     expect(r.code).toBeUndefined();
   });
 

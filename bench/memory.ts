@@ -1,0 +1,83 @@
+/**
+ * Measure 4 — the daemon's resident memory: idle after start, with 1,000 open idle connections
+ * (each with its upstream leg), and drift over 1,000,000 Modbus transactions (16 clients, FC 3;
+ * bounded by BENCH_DRIFT_SECONDS, default 90 s — the count reached is reported).
+ */
+import net from 'node:net';
+import { freePort, startGateway } from './lib/gateway';
+import { BENCH, modbusPolicy } from './lib/policy';
+import { rssMb, sleep, startPeer } from './lib/proc';
+import { round } from './lib/stats';
+import type { BenchContext, BenchResult } from './lib/types';
+import { runModbusLoad } from './modbus';
+
+async function openIdle(n: number, host: string, port: number): Promise<net.Socket[]> {
+  const socks: net.Socket[] = [];
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, n - i) }, () => new Promise<void>((resolve, reject) => {
+        const s = net.connect({ host, port, localAddress: BENCH.client }, () => resolve());
+        s.on('error', reject);
+        socks.push(s);
+      })),
+    );
+  }
+  return socks;
+}
+
+export async function benchMemory(ctx: BenchContext): Promise<BenchResult> {
+  const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0']);
+  const port = await freePort(BENCH.gatewayHost);
+  const gw = await startGateway(modbusPolicy({ listenPort: port, plcPort: server.ready.port, maxConnections: 2000 }), { logLevel: 'warn' });
+  const relay = await startPeer<{ port: number }>('node-relay', [BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)]);
+  const driftTarget = Number(process.env.BENCH_DRIFT_TX ?? 1_000_000);
+  const driftSeconds = Number(process.env.BENCH_DRIFT_SECONDS ?? 90);
+  try {
+    await sleep(1500);
+    const idle = rssMb(gw.pid);
+    const relayIdle = rssMb(relay.pid);
+    ctx.log(`idle RSS ${idle.toFixed(1)} MB (node relay ${relayIdle.toFixed(1)} MB)`);
+    const socks = await openIdle(1000, BENCH.gatewayHost, port);
+    const rsocks = await openIdle(1000, BENCH.relayHost, relay.ready.port);
+    await sleep(1500);
+    const with1000 = rssMb(gw.pid);
+    const relay1000 = rssMb(relay.pid);
+    ctx.log(`1,000 idle connections: RSS ${with1000.toFixed(1)} MB (node relay ${relay1000.toFixed(1)} MB)`);
+    for (const s of [...socks, ...rsocks]) s.destroy();
+    await sleep(1500);
+    // Drift: warm up (JIT, pools, audit store pages) with 100k transactions, then the long run.
+    await runModbusLoad({ host: BENCH.gatewayHost, port, clients: 16, fc: 3, warmupMs: 200, durationMs: 30_000, maxTx: 100_000, localAddress: BENCH.client });
+    await sleep(1000);
+    const before = rssMb(gw.pid);
+    const run = await runModbusLoad({ host: BENCH.gatewayHost, port, clients: 16, fc: 3, warmupMs: 0, durationMs: driftSeconds * 1000, maxTx: driftTarget, localAddress: BENCH.client });
+    await sleep(1000);
+    const after = rssMb(gw.pid);
+    const growth = (100 * (after - before)) / before;
+    ctx.log(`drift: ${run.tx} tx in ${run.seconds.toFixed(1)} s (${Math.round(run.txps)} tx/s): RSS ${before.toFixed(1)} → ${after.toFixed(1)} MB (${growth.toFixed(1)} %)`);
+    const full = run.tx >= driftTarget;
+    return {
+      name: 'memory',
+      title: 'Daemon resident memory (RSS, /proc/PID/status VmRSS)',
+      setup: { policyRules: 100, driftClients: 16, driftFc: 3, driftTarget, driftSecondsCap: driftSeconds },
+      data: { idleMb: round(idle), with1000Mb: round(with1000), relayIdleMb: round(relayIdle), relay1000Mb: round(relay1000), drift: { tx: run.tx, seconds: round(run.seconds), txps: Math.round(run.txps), beforeMb: round(before), afterMb: round(after), growthPct: round(growth, 2) } },
+      table: {
+        head: ['state', 'otgate RSS MB', 'node relay RSS MB'],
+        rows: [
+          ['idle (policy loaded, listening)', round(idle), round(relayIdle)],
+          ['1,000 open idle connections', round(with1000), round(relay1000)],
+          [`after warm-up (100k tx)`, round(before), ''],
+          [`after ${run.tx.toLocaleString('en-US')} more tx (${Math.round(run.txps)} tx/s)`, `${round(after)} (${growth >= 0 ? '+' : ''}${round(growth, 2)} %)`, ''],
+        ],
+      },
+      budget: [
+        { what: 'RSS idle', target: '≤ 80 MB', reached: `${round(idle)} MB`, met: idle <= 80 },
+        { what: 'RSS with 1,000 connections', target: '≤ 150 MB', reached: `${round(with1000)} MB`, met: with1000 <= 150 },
+        { what: `RSS growth over ${run.tx.toLocaleString('en-US')} tx${full ? '' : ' (time cap hit before 1,000,000)'}`, target: '≤ 5 %', reached: `${round(growth, 2)} %`, met: growth <= 5 },
+      ],
+    };
+  } finally {
+    await relay.stop();
+    await gw.stop();
+    await server.stop();
+  }
+}
