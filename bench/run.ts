@@ -8,17 +8,25 @@ import path from 'node:path';
 import { machineInfo } from './lib/machine';
 import { ROOT } from './lib/proc';
 import { formatTable, type BenchContext, type BenchResult } from './lib/types';
+import { benchAuditOffline } from './audit-offline';
 import { benchMemory } from './memory';
 import { benchModbus } from './modbus';
+import { benchMqtt } from './mqtt';
+import { benchOpcua } from './opcua';
 import { benchPolicyScale } from './policy-scale';
+import { benchRelay } from './relay';
 import { benchStartup } from './startup';
 
 type Bench = (ctx: BenchContext) => Promise<BenchResult>;
 
 export const BENCHES: Readonly<Record<string, Bench>> = {
   modbus: benchModbus,
+  opcua: benchOpcua,
+  mqtt: benchMqtt,
   memory: benchMemory,
   'policy-scale': benchPolicyScale,
+  'audit-offline': benchAuditOffline,
+  relay: benchRelay,
   startup: benchStartup,
 };
 

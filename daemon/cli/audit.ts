@@ -2,7 +2,7 @@
 import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeCaptures, summaryText } from '../monitor/analyze';
-import { auditLine, humanLine } from '../monitor/audit-line';
+import { auditJson, humanLine } from '../monitor/audit-line';
 import { loadAndCompile } from '../policy-holder';
 import type { CompiledPolicy } from '../../rules/compiled';
 import { formatDiagnostic } from '../../rules/diagnostics';
@@ -27,7 +27,7 @@ export function registerAudit(program: Command): void {
       const withPolicy = policy !== null;
       const out = new LineWriter();
       const r = await analyzeCaptures(o.pcap, policy, (e) => {
-        out.write(o.json ? JSON.stringify(auditLine(e, withPolicy)) : humanLine(e, withPolicy));
+        out.write(o.json ? auditJson(e, withPolicy) : humanLine(e, withPolicy));
       }, { filter: o.filter });
       await out.end();
       process.stderr.write(`${summaryText(r)}\n`);

@@ -5,15 +5,19 @@
  * checks each outcome at the device, prints a summary from the audit store. Exits non-zero if
  * any check fails.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { parseDocument } from 'yaml';
+import { RelaySimulator } from '../../hw/sim/simulator';
 import { startChillerPlc } from '../../scripts/testbed/chiller-plc';
 import { App } from '../app';
 import { runModbusAct, type ActResult } from '../demo/modbus-act';
 import { runOpcuaAct, startDemoChiller } from '../demo/opcua-act';
 import { startMqttAct } from '../demo/mqtt-act';
+import { runRelayAct } from '../demo/relay-act';
 import { bold, decisionLine, green, heading, red, say } from '../demo/printer';
 import { createLogger } from '../log';
 import { packageRoot } from '../paths-root';
@@ -38,7 +42,16 @@ export async function runDemo(policyFile: string, keep: boolean): Promise<boolea
   say(`  chiller PLC (simulated, modbus-serial)   ${plc.host}:${plc.port}`);
   const chillerUa = await startDemoChiller('127.0.10.22', 25041);
   say(`  chiller skid OPC UA server (node-opcua)  ${chillerUa.host}:${chillerUa.port}`);
-  const app = await App.start({ policyFile, dbFile, logger: createLogger({ level: 'error' }) });
+  // The relay simulator gets its own temporary socket: the policy is used as written otherwise.
+  const simSocket = path.join(dir, 'relay-sim.sock');
+  const sim = await RelaySimulator.start({ socket: simSocket, timeoutMs: 500 });
+  const doc = parseDocument(readFileSync(policyFile, 'utf8'));
+  if (doc.hasIn(['relay', 'sim'])) doc.setIn(['relay', 'sim', 'socket'], simSocket);
+  const runPolicy = path.join(dir, path.basename(policyFile));
+  writeFileSync(runPolicy, doc.toString());
+  say(`  disconnect relay (simulated + watchdog)   ${simSocket}`);
+  const controlSocket = path.join(dir, 'otgate.sock');
+  const app = await App.start({ policyFile: runPolicy, dbFile, logger: createLogger({ level: 'error', stream: new Writable({ write: (_c, _e, cb) => cb() }) }), controlSocket, stateDir: dir });
   app.env.onDecision(decisionLine);
   const gw = app.address('hmi-chiller-plc');
   if (!gw) throw new Error('conduit hmi-chiller-plc is not listening');
@@ -54,11 +67,18 @@ export async function runDemo(policyFile: string, keep: boolean): Promise<boolea
     if (!ua) throw new Error('conduit scada-chiller-opcua is not listening');
     results.push(await runOpcuaAct({ gateway: { host: ua.address, port: ua.port }, chiller: chillerUa, scada: '127.0.20.10' }, settle));
     results.push(await mqtt.run(settle));
+    if (app.relay) {
+      results.push(await runRelayAct({
+        gateway: { host: gw.address, port: gw.port }, rogue: '127.0.20.12', sim, controlSocket,
+        audit: app.audit,
+      }, settle));
+    }
   } finally {
     await mqtt.close();
     await app.stop();
     await plc.close();
     await chillerUa.close();
+    await sim.stop();
   }
 
   heading('Summary');

@@ -18,7 +18,8 @@ export interface RelayActTarget {
   readonly rogue: string;
   readonly sim: RelaySimulator;
   readonly controlSocket: string;
-  readonly audit: () => AuditStore;
+  /** The running gateway's store (relay events are written synchronously). */
+  readonly audit: AuditStore;
 }
 
 const until = async (cond: () => boolean, ms = 3000) => {
@@ -46,14 +47,8 @@ export async function runRelayAct(t: RelayActTarget, settle: () => Promise<void>
   rogue.close(() => undefined);
   const opened = await until(() => t.sim.status().contact === 'isolated');
   check('the trip rule opened the relay', opened);
-  const store = t.audit();
-  let trip;
-  try {
-    await until(() => store.relayEvents({}).some((r) => r.cause?.startsWith('policy:') === true));
-    trip = store.relayEvents({}).find((r) => r.cause?.startsWith('policy:'));
-  } finally {
-    store.close();
-  }
+  await until(() => t.audit.relayEvents({}).some((r) => r.cause?.startsWith('policy:') === true));
+  const trip = t.audit.relayEvents({}).find((r) => r.cause?.startsWith('policy:'));
   const ms = (trip?.detail as { triggerToCommandMs?: number } | null)?.triggerToCommandMs;
   say(`  relay     ${t.sim.status().contact.toUpperCase()} — ${trip?.cause ?? 'no audit row?!'}` +
     `${ms !== undefined ? `, frame → relay command ${ms.toFixed(2)} ms` : ''}`);

@@ -9,6 +9,8 @@ export interface AnalyzeResult {
   readonly stats: PassiveStats;
   readonly fileBytes: number;
   readonly elapsedMs: number;
+  /** Files whose reading stopped early (damaged or cut off), with the reason. */
+  readonly warnings: readonly string[];
 }
 
 export interface AnalyzeOptions extends Omit<PassiveOptions, 'policy' | 'onEvent'> {
@@ -25,12 +27,14 @@ export async function analyzeCaptures(
   const t0 = process.hrtime.bigint();
   const runner = new PassiveRunner({ ...opts, policy, onEvent });
   let fileBytes = 0;
+  const warnings: string[] = [];
   for (const f of files) {
     fileBytes += statSync(f).size;
-    await readCaptureFile(f, (ts, link, frame) => runner.packet(ts, link, frame), opts.filter ?? '');
+    const r = await readCaptureFile(f, (ts, link, frame) => runner.packet(ts, link, frame), opts.filter ?? '');
+    if (r.stopped) warnings.push(`${f}: read stopped early: ${r.stopped}`);
   }
   runner.finish();
-  return { stats: runner.stats, fileBytes, elapsedMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+  return { stats: runner.stats, fileBytes, elapsedMs: Number(process.hrtime.bigint() - t0) / 1e6, warnings };
 }
 
 /** Summary lines for stderr. */
@@ -43,5 +47,6 @@ export function summaryText(r: AnalyzeResult): string {
     `packets ${s.packets} (${s.tcpSegments} TCP), ${mb.toFixed(2)} MB in ${secs.toFixed(2)} s (${secs > 0 ? (mb / secs).toFixed(1) : '-'} MB/s)`,
     `flows ${s.flows}: ${protos}`,
     `events ${s.events}: anomalies ${s.anomalies}, denies ${s.denies}; gaps ${s.gaps}, retransmitted segments ${s.retransmissions}, bytes skipped while resyncing ${s.skippedBytes}, flows evicted ${s.evicted}${s.internalErrors ? `, internal errors ${s.internalErrors}` : ''}`,
+    ...r.warnings,
   ].join('\n');
 }

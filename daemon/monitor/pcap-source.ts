@@ -9,6 +9,7 @@
  * explicitly when it stops.
  */
 import pcap from 'pcap';
+import { readCaptureFileLean } from './capture-reader';
 import { linkTypeFromName } from './packet';
 
 export type FrameHandler = (tsMs: number, linkType: number, frame: Buffer) => void;
@@ -18,8 +19,24 @@ export interface PcapReadResult {
   readonly linkType: number;
 }
 
-/** Read a whole capture file (pcap or pcapng). Resolves when every packet has been handled. */
-export function readCaptureFile(file: string, onFrame: FrameHandler, filter = ''): Promise<PcapReadResult> {
+/**
+ * Read a whole capture file (pcap or pcapng). Resolves when every packet has been handled.
+ * Without a BPF filter the lean chunked reader does it (capture-reader.ts: no per-packet event,
+ * several times faster); with one, libpcap compiles and applies the filter.
+ */
+export function readCaptureFile(file: string, onFrame: FrameHandler, filter = ''): Promise<PcapReadResult & { stopped?: string | null }> {
+  if (filter === '') {
+    try {
+      return Promise.resolve(readCaptureFileLean(file, onFrame));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+  return readWithLibpcap(file, onFrame, filter);
+}
+
+/** Through libpcap (node-pcap's offline session): used when a BPF filter is given. */
+export function readWithLibpcap(file: string, onFrame: FrameHandler, filter = ''): Promise<PcapReadResult> {
   return new Promise((resolve, reject) => {
     let session: pcap.PcapSession;
     try {

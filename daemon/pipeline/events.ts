@@ -26,7 +26,13 @@ export interface EventParts {
   readonly verdict: Verdict | null;
   readonly anomaly: Anomaly | null;
   readonly action: DecisionEvent['action'];
-  readonly summary: string;
+  /**
+   * The human line, or a function that builds it on first read (the offline audit's JSON path
+   * never reads it). A lazy summary reads the frame when first asked: a consumer that keeps the
+   * event past `record()` while the frame's bytes may be reused (live libpcap capture) reads it
+   * at once.
+   */
+  readonly summary: string | (() => string);
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
@@ -42,7 +48,7 @@ export function makeEvent(
   const client = endpointText(ctx.client);
   const server = endpointText(ctx.server);
   const denied = p.verdict !== null && !p.verdict.allow ? p.verdict : null;
-  return {
+  const ev: { -readonly [K in keyof DecisionEvent]: DecisionEvent[K] } = {
     ts,
     flow: ctx.flowId,
     conduit: ctx.conduit,
@@ -58,7 +64,15 @@ export function makeEvent(
     reason: denied?.reason ?? null,
     anomaly: p.anomaly?.code ?? null,
     technique: denied?.technique ?? p.anomaly?.technique ?? null,
-    summary: p.summary,
+    summary: '',
     fields: p.fields,
   };
+  const summary = p.summary;
+  if (typeof summary === 'string') {
+    ev.summary = summary;
+    return ev;
+  }
+  // An enumerable own getter: spreads and JSON.stringify still see the text.
+  let text: string | null = null;
+  return Object.defineProperty(ev, 'summary', { get: () => (text ??= summary()), enumerable: true });
 }

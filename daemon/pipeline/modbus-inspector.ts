@@ -223,7 +223,7 @@ class ModbusInspector implements ProtocolInspector {
 
   private event(view: FlowView, dir: 'request' | 'response', verdict: Verdict | null, anomaly: Anomaly | null, action: DecisionEvent['action'], frame: ModbusRequest | ModbusResponse): DecisionEvent {
     return makeEvent(this.ctx, 'modbus', this.env.now(), view.policy, {
-      dir, verdict, anomaly, action, summary: summarize(frame), fields: modbusFields(frame),
+      dir, verdict, anomaly, action, summary: () => summarize(frame), fields: modbusFields(frame),
     });
   }
 }
