@@ -28,7 +28,7 @@ export function registerAudit(program: Command): void {
       const out = new LineWriter();
       const r = await analyzeCaptures(o.pcap, policy, (e) => {
         out.write(o.json ? auditJson(e, withPolicy) : humanLine(e, withPolicy));
-      }, { filter: o.filter });
+      }, { filter: o.filter, summaries: !o.json });
       await out.end();
       process.stderr.write(`${summaryText(r)}\n`);
     });

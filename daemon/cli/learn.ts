@@ -33,7 +33,7 @@ export async function learnFromCaptures(files: readonly string[], minWrite: numb
   const r = await analyzeCaptures(files, null, (e) => {
     const o = observationOf(e);
     if (o !== null) learner.add(o);
-  }, { filter });
+  }, { filter, summaries: false });
   const yaml = learner.toYaml({ minWriteObservations: minWrite, site });
   const check = loadPolicyText(yaml, 'learned.yaml');
   return { yaml, check, analysis: r, observations: learner.observations };

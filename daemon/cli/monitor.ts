@@ -41,7 +41,6 @@ export function registerMonitor(program: Command, hooks: MonitorHooks = {}): voi
       const runner = new PassiveRunner({
         policy,
         onEvent: (e) => {
-          void e.summary; // libpcap reuses its packet buffer: build a lazy summary now, before the store keeps the event
           if (o.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           if (isViolation(e)) return store.enqueue(e);
           const a = policy.audit;

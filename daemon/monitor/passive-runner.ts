@@ -42,6 +42,8 @@ export interface PassiveOptions {
   readonly ports?: ReadonlyMap<number, ProtocolName>;
   /** Inspector lookup; the registry by default. */
   readonly inspectorFor?: (p: ProtocolName) => InspectorFactory | null;
+  /** False when nobody reads DecisionEvent.summary (JSON output, learn): inspectors skip building it. */
+  readonly summaries?: boolean;
 }
 
 export interface PassiveStats {
@@ -261,6 +263,7 @@ export class PassiveRunner {
       client: f.client,
       server: f.server,
       passive: true,
+      summaries: this.o.summaries ?? true,
     });
     f.inspector = factory(f.ctx, this.env, NULL_SINK);
   }

@@ -25,6 +25,12 @@ export interface FlowContext {
   readonly server: Endpoint;
   /** True for the pcap / SPAN monitor: never act, only decode, evaluate and record. */
   readonly passive: boolean;
+  /**
+   * False when no consumer reads DecisionEvent.summary (the offline audit's JSON output, learn):
+   * inspectors that pass a summary function (EventParts in events.ts) then skip building it and
+   * the summary is ''. Absent = true.
+   */
+  readonly summaries?: boolean;
 }
 
 /** What an inspector asks its byte source to do. The monitor's sink ignores all of it. */

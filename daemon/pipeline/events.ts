@@ -27,10 +27,9 @@ export interface EventParts {
   readonly anomaly: Anomaly | null;
   readonly action: DecisionEvent['action'];
   /**
-   * The human line, or a function that builds it on first read (the offline audit's JSON path
-   * never reads it). A lazy summary reads the frame when first asked: a consumer that keeps the
-   * event past `record()` while the frame's bytes may be reused (live libpcap capture) reads it
-   * at once.
+   * The human line, or a function that builds it: called at once unless the flow says nobody
+   * reads summaries (`FlowContext.summaries === false`, the offline audit's JSON and learn
+   * paths), in which case the event's summary is ''.
    */
   readonly summary: string | (() => string);
   readonly fields: Readonly<Record<string, unknown>>;
@@ -48,7 +47,7 @@ export function makeEvent(
   const client = endpointText(ctx.client);
   const server = endpointText(ctx.server);
   const denied = p.verdict !== null && !p.verdict.allow ? p.verdict : null;
-  const ev: { -readonly [K in keyof DecisionEvent]: DecisionEvent[K] } = {
+  return {
     ts,
     flow: ctx.flowId,
     conduit: ctx.conduit,
@@ -64,15 +63,7 @@ export function makeEvent(
     reason: denied?.reason ?? null,
     anomaly: p.anomaly?.code ?? null,
     technique: denied?.technique ?? p.anomaly?.technique ?? null,
-    summary: '',
+    summary: typeof p.summary === 'string' ? p.summary : ctx.summaries === false ? '' : p.summary(),
     fields: p.fields,
   };
-  const summary = p.summary;
-  if (typeof summary === 'string') {
-    ev.summary = summary;
-    return ev;
-  }
-  // An enumerable own getter: spreads and JSON.stringify still see the text.
-  let text: string | null = null;
-  return Object.defineProperty(ev, 'summary', { get: () => (text ??= summary()), enumerable: true });
 }
