@@ -83,7 +83,7 @@ export async function benchAuditOffline(ctx: BenchContext): Promise<BenchResult>
     add('otgate audit --json (decode only)', `node dist/daemon/main.js audit --pcap ${rel} --json > /dev/null`, await timed(process.execPath, [MAIN, 'audit', '--pcap', file, '--json'], 600_000));
     add('otgate audit --json --policy (judged)', `node dist/daemon/main.js audit --pcap ${rel} --policy P --json > /dev/null`, await timed(process.execPath, [MAIN, 'audit', '--pcap', file, '--policy', policyFile, '--json'], 600_000));
     if (existsSync(TSHARK)) {
-      const fields = ['frame.time_epoch', 'ip.src', 'tcp.srcport', 'ip.dst', 'tcp.dstport', 'modbus_tcp.trans_id', 'modbus_tcp.unit_id', 'modbus.func_code', 'modbus.reference_num', 'modbus.word_cnt'];
+      const fields = ['frame.time_epoch', 'ip.src', 'tcp.srcport', 'ip.dst', 'tcp.dstport', 'mbtcp.trans_id', 'mbtcp.unit_id', 'modbus.func_code', 'modbus.reference_num', 'modbus.word_cnt'];
       const args = ['-r', file, '-n', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])];
       add('tshark -T fields', `tshark -r ${rel} -n -T fields ${fields.map((f) => `-e ${f}`).join(' ')} > /dev/null`, await timed(TSHARK, args, 900_000));
     } else {

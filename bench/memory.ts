@@ -28,7 +28,7 @@ async function openIdle(n: number, host: string, port: number): Promise<net.Sock
 export async function benchMemory(ctx: BenchContext): Promise<BenchResult> {
   const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0']);
   const port = await freePort(BENCH.gatewayHost);
-  const gw = await startGateway(modbusPolicy({ listenPort: port, plcPort: server.ready.port, maxConnections: 2000 }), { logLevel: 'warn' });
+  const gw = await startGateway(modbusPolicy({ listenPort: port, plcPort: server.ready.port, maxConnections: 2000 }));
   const relay = await startPeer<{ port: number }>('node-relay', [BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)]);
   const driftTarget = Number(process.env.BENCH_DRIFT_TX ?? 1_000_000);
   const driftSeconds = Number(process.env.BENCH_DRIFT_SECONDS ?? 90);

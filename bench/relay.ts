@@ -50,6 +50,7 @@ conduits:
     protocol: modbus
     listen: ${BENCH.gatewayHost}:${listenPort}
     upstream: { asset: chiller-plc, port: ${plcPort} }
+    limits: { max_connections: 64, max_connections_per_client: 64 }
     rules:
       - name: hmi-setpoint
         clients: [hmi-1]
@@ -103,7 +104,7 @@ export async function benchRelay(ctx: BenchContext): Promise<BenchResult> {
   const confirm = new Histogram();
   const kills: number[] = [];
   try {
-    gw = await startGateway(text, { logLevel: 'warn' });
+    gw = await startGateway(text);
     const sock = path.join(gw.dir, 'otgate.sock');
     const restore = () => controlRequest(sock, 'relay.restore', { reason: 'benchmark: trip measured', actor: 'bench' });
     if (!(await until(() => sim.status().contact === 'connected', 5000))) await restore();
@@ -115,7 +116,7 @@ export async function benchRelay(ctx: BenchContext): Promise<BenchResult> {
     await sleep(500);
     for (let i = 0; i < trips; i++) {
       attacker.write(violating(i + 1));
-      if (!(await until(() => sim.status().contact === 'isolated', 3000))) throw new Error(`trip ${i + 1} did not open the relay`);
+      if (!(await until(() => sim.status().contact === "isolated", 3000))) throw new Error(`trip ${i + 1} did not open the relay: ${JSON.stringify(sim.status())}\n${gw!.child.output().slice(-3000)}`);
       await restore();
       if (!(await until(() => sim.status().contact === 'connected', 3000))) throw new Error('restore did not close the relay');
     }
@@ -134,7 +135,7 @@ export async function benchRelay(ctx: BenchContext): Promise<BenchResult> {
     gw = null;
     // Daemon killed → watchdog opens the contact.
     for (let k = 0; k < 3; k++) {
-      gw = await startGateway(text, { logLevel: 'warn' });
+      gw = await startGateway(text);
       const s = path.join(gw.dir, 'otgate.sock');
       if (!(await until(() => sim.status().contact === 'connected', 3000))) await controlRequest(s, 'relay.restore', { reason: 'benchmark: kill test', actor: 'bench' });
       await until(() => sim.status().contact === 'connected', 3000);

@@ -6,6 +6,7 @@
  * References: tcpdump.org link-layer header types (LINKTYPE_*), RFC 791 (IPv4), RFC 8200 (IPv6),
  * RFC 9293 §3.1 (TCP header).
  */
+import { formatIp } from '../../rules/address';
 
 /** LINKTYPE_* numbers (https://www.tcpdump.org/linktypes.html) we decode. */
 export const LinkType = Object.freeze({
@@ -150,26 +151,7 @@ function tcp(b: Buffer, off: number, ipEnd: number, src: string, dst: string): T
   };
 }
 
-/** RFC 5952 text form (lower case, longest zero run compressed). */
+/** RFC 5952 text form of the 16 address bytes at `off` (a v4-mapped address as dotted quad). */
 export function ipv6Text(b: Buffer, off: number): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push(b.readUInt16BE(off + i * 2));
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(w);
-  return `${hex(w.slice(0, bestAt))}::${hex(w.slice(bestAt + bestLen))}`;
+  return formatIp(b.subarray(off, off + 16));
 }
