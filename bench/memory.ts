@@ -41,6 +41,9 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchResult> {
     const rsocks = await openIdle(1000, BENCH.relayHost, relay.ready.port);
     await sleep(1500);
     const with1000 = rssMb(gw.pid);
+    const refused = (gw.child.output().match(/connection refused/g) ?? []).length;
+    const open = socks.filter((s) => !s.destroyed).length;
+    ctx.log(`${open} of 1,000 connections open through otgate, ${refused} refused`);
     const relay1000 = rssMb(relay.pid);
     ctx.log(`1,000 idle connections: RSS ${with1000.toFixed(1)} MB (node relay ${relay1000.toFixed(1)} MB)`);
     for (const s of [...socks, ...rsocks]) s.destroy();
@@ -64,7 +67,7 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchResult> {
         head: ['state', 'otgate RSS MB', 'node relay RSS MB'],
         rows: [
           ['idle (policy loaded, listening)', round(idle), round(relayIdle)],
-          ['1,000 open idle connections', round(with1000), round(relay1000)],
+          [`1,000 open idle connections (${open} open, ${refused} refused)`, round(with1000), round(relay1000)],
           [`after warm-up (100k tx)`, round(before), ''],
           [`after ${run.tx.toLocaleString('en-US')} more tx (${Math.round(run.txps)} tx/s)`, `${round(after)} (${growth >= 0 ? '+' : ''}${round(growth, 2)} %)`, ''],
         ],

@@ -12,7 +12,7 @@ import type { LoadResult, LoadSpec } from './peers/modbus-load';
 import type { BenchContext, BenchResult } from './lib/types';
 
 export async function runModbusLoad(spec: LoadSpec): Promise<LoadResult> {
-  const c = await startPeer<LoadResult & { error?: string }>('modbus-load', [JSON.stringify(spec)]);
+  const c = await startPeer<LoadResult & { error?: string }>('modbus-load', [JSON.stringify(spec)], { timeoutMs: spec.warmupMs + spec.durationMs + 30_000 });
   if (c.ready.error) throw new Error(`load generator: ${c.ready.error}`);
   return c.ready;
 }

@@ -124,7 +124,7 @@ export function startChild<T = Record<string, unknown>>(
   });
 }
 
-export const startPeer = <T = Record<string, unknown>>(name: string, args: readonly string[], opts: { stdin?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Child<T>> =>
+export const startPeer = <T = Record<string, unknown>>(name: string, args: readonly string[], opts: { stdin?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Child<T>> =>
   startChild<T>(process.execPath, [peerScript(name), ...args], opts);
 
 /** Resident set size of a process, in MB (Linux /proc). */

@@ -49,22 +49,19 @@ export function loadPolicyOrExit(file: string): CompiledPolicy {
  * whatever stdout is (file, pipe, terminal). A closed pipe (`| head`) ends the command quietly.
  */
 export class LineWriter {
-  private parts: string[] = [];
-  private size = 0;
+  private text = '';
   private closed = false;
 
   write(line: string): void {
     if (this.closed) return;
-    this.parts.push(line);
-    this.size += line.length + 1;
-    if (this.size >= 1 << 16) this.flush();
+    this.text += `${line}\n`;
+    if (this.text.length >= 1 << 18) this.flush();
   }
 
   flush(): void {
-    if (this.parts.length === 0 || this.closed) return;
-    const chunk = Buffer.from(`${this.parts.join('\n')}\n`);
-    this.parts = [];
-    this.size = 0;
+    if (this.text.length === 0 || this.closed) return;
+    const chunk = Buffer.from(this.text);
+    this.text = '';
     let off = 0;
     while (off < chunk.length) {
       try {

@@ -61,22 +61,22 @@ export function auditJson(e: DecisionEvent, withPolicy: boolean): string {
     const v = f[k];
     switch (typeof v) {
       case 'number':
-        s += `,${JSON.stringify(k)}:${Number.isFinite(v) ? v : 'null'}`;
+        s += `,"${k}":${Number.isFinite(v) ? v : 'null'}`;
         break;
       case 'string':
-        s += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+        s += `,"${k}":${JSON.stringify(v)}`;
         break;
       case 'boolean':
-        s += v ? `,${JSON.stringify(k)}:true` : `,${JSON.stringify(k)}:false`;
+        s += v ? `,"${k}":true` : `,"${k}":false`;
         break;
       case 'undefined':
       case 'function':
       case 'symbol':
         break; // JSON.stringify leaves these keys out
       case 'object':
-        if (v === null) s += `,${JSON.stringify(k)}:null`;
+        if (v === null) s += `,"${k}":null`;
         else if (Buffer.isBuffer(v)) return JSON.stringify(auditLine(e, withPolicy));
-        else s += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+        else s += `,"${k}":${JSON.stringify(v)}`;
         break;
       default:
         return JSON.stringify(auditLine(e, withPolicy)); // bigint: let JSON.stringify decide, as before
