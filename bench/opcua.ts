@@ -3,7 +3,6 @@
  * request), direct vs a plain Node relay vs otgate (the OPC UA inspector decodes every chunk
  * with node-opcua's codecs and checks each node against the policy).
  */
-import { inspectors } from '../daemon/pipeline/registry';
 import { freePort, startGateway } from './lib/gateway';
 import { startPeer } from './lib/proc';
 import { ratio } from './lib/stats';
@@ -44,9 +43,6 @@ conduits:
 `;
 
 export async function benchOpcua(ctx: BenchContext): Promise<BenchResult> {
-  if (!inspectors.opcua) {
-    return { name: 'opcua', title: 'OPC UA Read of 10 nodes', setup: {}, data: null, pending: ['the OPC UA inspector is not registered in daemon/pipeline/registry.ts yet'] };
-  }
   const server = await startPeer<{ port: number }>('opcua-server', [SERVER]);
   const relays = await startRelays({ host: SERVER, port: server.ready.port }, { node: '127.0.21.2', socat: '127.0.21.3' });
   const port = await freePort(GW);

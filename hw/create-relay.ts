@@ -1,7 +1,6 @@
 /** Compiled `relay.driver` settings → a Relay. The only place that knows every driver. */
 import type { CompiledRelayDriver } from '../rules/relay';
 import { GpiodToolsBackend, GpioRelay, type GpioBackend } from './gpio';
-import { ModbusRelay } from './modbus-relay';
 import type { Relay } from './relay';
 import { SimRelay } from './sim/sim-relay';
 
@@ -17,8 +16,12 @@ export function createRelay(d: CompiledRelayDriver, o: CreateRelayOptions = {}):
         { chip: d.chip, coilLine: d.coilLine, feedbackLine: d.feedbackLine, feedbackInverted: d.feedbackInverted, heartbeatLine: d.heartbeatLine, keyswitchLine: d.keyswitchLine },
         o.gpioBackend ?? new GpiodToolsBackend({ version: d.tools }),
       );
-    case 'modbus':
+    case 'modbus': {
+      // Loaded only for this driver: modbus-serial pulls in serialport's native bindings.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { ModbusRelay } = require('./modbus-relay') as typeof import('./modbus-relay');
       return new ModbusRelay(d);
+    }
     case 'sim':
       return new SimRelay({ socket: d.socket });
   }

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InspectorFactory, PipelineEnv } from '../../daemon/pipeline/contract';
-import { inspectors } from '../../daemon/pipeline/registry';
+import { overrideInspector } from '../../daemon/pipeline/registry';
 import { loadAndCompile, PolicyHolder } from '../../daemon/policy-holder';
 import { ProxyServer } from '../../daemon/proxy/proxy-server';
 import { GatewayEnv } from '../../daemon/gateway-env';
@@ -45,7 +45,7 @@ if (variant === 'daemon-env') {
     violation: () => {},
   };
 }
-if (variant === 'passthrough') inspectors.modbus = passthrough;
+if (variant === 'passthrough') overrideInspector('modbus', passthrough);
 
 const proxy = new ProxyServer(env, {
   onListening: (c, a) => {

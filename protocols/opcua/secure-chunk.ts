@@ -10,7 +10,9 @@ import { certificateInfo } from './certificate';
 import { decodeAsymmetricHeader, decodeSymmetricHeader } from './codec';
 import type { RawChunk, SecureChunk, SecureMsgType } from './types';
 
-export const SECURITY_POLICY_NONE = 'http://opcfoundation.org/UA/SecurityPolicy#None';
+import { SECURITY_POLICY_NONE } from './security-policy';
+
+export { SECURITY_POLICY_NONE };
 
 export type ChunkParse = { ok: true; chunk: SecureChunk } | { ok: false; anomaly: Anomaly };
 

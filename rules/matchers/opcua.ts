@@ -10,7 +10,7 @@
  *
  * Pure: the inspector passes what the channel and the request say.
  */
-import { SECURITY_POLICY_NONE } from '../../protocols/opcua/secure-chunk';
+import { SECURITY_POLICY_NONE } from '../../protocols/opcua/security-policy';
 import { canonicalNodeId } from '../../protocols/opcua/node-id';
 import { DEFAULT_SWEEP_LIMITS, type SweepLimits } from '../../protocols/opcua/sweep';
 import type { IdentityTokenType, NodeAction, SecurityModeName, ServiceRequest } from '../../protocols/opcua/types';
