@@ -44,7 +44,7 @@ export async function runDemo(policyFile: string, keep: boolean): Promise<boolea
   say(`  chiller skid OPC UA server (node-opcua)  ${chillerUa.host}:${chillerUa.port}`);
   // The relay simulator gets its own temporary socket: the policy is used as written otherwise.
   const simSocket = path.join(dir, 'relay-sim.sock');
-  const sim = await RelaySimulator.start({ socket: simSocket, timeoutMs: 500 });
+  const sim = await RelaySimulator.start({ socket: simSocket, timeoutMs: 2000 });
   const doc = parseDocument(readFileSync(policyFile, 'utf8'));
   if (doc.hasIn(['relay', 'sim'])) doc.setIn(['relay', 'sim', 'socket'], simSocket);
   const runPolicy = path.join(dir, path.basename(policyFile));

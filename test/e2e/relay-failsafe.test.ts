@@ -19,7 +19,8 @@ import { eventually } from '../helpers/wait';
 const run = promisify(execFile);
 const GW_HOST = '127.0.20.1';
 const HMI = '127.0.20.11';
-const WATCHDOG_MS = 400;
+// Generous for a loaded CI machine: the heartbeat timer must never miss it while the daemon lives.
+const WATCHDOG_MS = 1000;
 
 function policy(listenPort: number, plcPort: number, simSocket: string): string {
   return `
@@ -29,7 +30,7 @@ defaults: { mode: enforce, audit: { allowed: none } }
 relay:
   driver: sim
   sim: { socket: ${simSocket} }
-  heartbeat_ms: 50
+  heartbeat_ms: 100
   watchdog_timeout_ms: ${WATCHDOG_MS}
   feedback_timeout_ms: 300
   feedback_poll_ms: 200
