@@ -15,6 +15,7 @@
  * stays consistent either way. `synchronous: 'full'` fsyncs each commit (survives power loss, at
  * one fsync per batch). What a crash can lose is what was still queued: ≤ flushIntervalMs.
  */
+import { sqliteRuntimeProblem } from './runtime-check';
 import Database from 'better-sqlite3';
 import type { CompiledPolicy } from '../../rules/compiled';
 import type { DecisionEvent, FlowContext, ProtocolName } from '../pipeline/contract';
@@ -155,6 +156,10 @@ export interface RelayEventQuery {
   readonly limit?: number;
 }
 
+/** The installed better-sqlite3's version (its package.json), for the runtime check. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const SQLITE_BINDING_VERSION: string = (require('better-sqlite3/package.json') as { version: string }).version;
+
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 const MAX_LIMIT = 1_000_000;
@@ -292,6 +297,8 @@ export class AuditStore {
   }
 
   static open(path: string, opts: AuditStoreOptions = {}): AuditStore {
+    const problem = sqliteRuntimeProblem(process.version, SQLITE_BINDING_VERSION);
+    if (problem !== null) throw new Error(problem);
     if (opts.readonly === true) {
       const db = new Database(path, { readonly: true, fileMustExist: true });
       try {
