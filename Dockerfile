@@ -2,7 +2,7 @@
 # gateway and, with the testbed agent, for the simulated plant hosts.
 FROM node:20-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends iproute2 nftables python3 make g++ \
+ && apt-get install -y --no-install-recommends iproute2 nftables python3 make g++ libpcap-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/otgate
 COPY package.json package-lock.json ./
