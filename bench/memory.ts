@@ -4,7 +4,7 @@
  * bounded by BENCH_DRIFT_SECONDS, default 90 s — the count reached is reported).
  */
 import net from 'node:net';
-import { freePort, startGateway } from './lib/gateway';
+import { freePort, nodeArgsFromEnv, startGateway } from './lib/gateway';
 import { BENCH, modbusPolicy } from './lib/policy';
 import { rssMb, sleep, startPeer } from './lib/proc';
 import { round } from './lib/stats';
@@ -58,11 +58,32 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchResult> {
     const growth = (100 * (after - before)) / before;
     ctx.log(`drift: ${run.tx} tx in ${run.seconds.toFixed(1)} s (${Math.round(run.txps)} tx/s): RSS ${before.toFixed(1)} → ${after.toFixed(1)} MB (${growth.toFixed(1)} %)`);
     const full = run.tx >= driftTarget;
+    // Optional A/B: the same daemon with other Node flags (BENCH_OTGATE_ALT_ARGS, e.g. a V8
+    // memory flag): idle, then after the same 100k-transaction warm-up.
+    const altArgs = nodeArgsFromEnv('BENCH_OTGATE_ALT_ARGS');
+    const altRows: (string | number)[][] = [];
+    let altData: { args: string[]; idleMb: number; afterWarmupMb: number } | null = null;
+    if (altArgs.length > 0) {
+      const altPort = await freePort(BENCH.gatewayHost);
+      const alt = await startGateway(modbusPolicy({ listenPort: altPort, plcPort: server.ready.port, maxConnections: 2000 }), { nodeArgs: altArgs });
+      try {
+        await sleep(1500);
+        const altIdle = rssMb(alt.pid);
+        await runModbusLoad({ host: BENCH.gatewayHost, port: altPort, clients: 16, fc: 3, warmupMs: 200, durationMs: 30_000, maxTx: 100_000, localAddress: BENCH.client });
+        await sleep(1000);
+        const altWarm = rssMb(alt.pid);
+        ctx.log(`with ${altArgs.join(' ')}: idle RSS ${altIdle.toFixed(1)} MB, after 100k tx ${altWarm.toFixed(1)} MB`);
+        altData = { args: altArgs, idleMb: round(altIdle), afterWarmupMb: round(altWarm) };
+        altRows.push([`idle, node ${altArgs.join(' ')}`, round(altIdle), ''], [`after 100k tx, node ${altArgs.join(' ')}`, round(altWarm), '']);
+      } finally {
+        await alt.stop();
+      }
+    }
     return {
       name: 'memory',
       title: 'Daemon resident memory (RSS, /proc/PID/status VmRSS)',
       setup: { policyRules: 100, driftClients: 16, driftFc: 3, driftTarget, driftSecondsCap: driftSeconds },
-      data: { idleMb: round(idle), with1000Mb: round(with1000), relayIdleMb: round(relayIdle), relay1000Mb: round(relay1000), drift: { tx: run.tx, seconds: round(run.seconds), txps: Math.round(run.txps), beforeMb: round(before), afterMb: round(after), growthPct: round(growth, 2) } },
+      data: { nodeArgs: nodeArgsFromEnv('BENCH_OTGATE_NODE_ARGS'), alt: altData, idleMb: round(idle), with1000Mb: round(with1000), relayIdleMb: round(relayIdle), relay1000Mb: round(relay1000), drift: { tx: run.tx, seconds: round(run.seconds), txps: Math.round(run.txps), beforeMb: round(before), afterMb: round(after), growthPct: round(growth, 2) } },
       table: {
         head: ['state', 'otgate RSS MB', 'node relay RSS MB'],
         rows: [
@@ -70,6 +91,7 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchResult> {
           [`1,000 open idle connections (${open} open, ${refused} refused)`, round(with1000), round(relay1000)],
           [`after warm-up (100k tx)`, round(before), ''],
           [`after ${run.tx.toLocaleString('en-US')} more tx (${Math.round(run.txps)} tx/s)`, `${round(after)} (${growth >= 0 ? '+' : ''}${round(growth, 2)} %)`, ''],
+          ...altRows,
         ],
       },
       budget: [

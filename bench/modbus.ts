@@ -3,7 +3,7 @@
  * 64 clients, one outstanding request each: latency p50/p99/p99.9 and tx/s, directly, through a
  * plain Node relay, socat, and otgate (100-rule policy, enforce, audit allowed: sample).
  */
-import { startGateway } from './lib/gateway';
+import { nodeArgsFromEnv, startGateway } from './lib/gateway';
 import { BENCH, modbusPolicy, ruleCount } from './lib/policy';
 import { cpuUs, startPeer } from './lib/proc';
 import { ratio } from './lib/stats';
@@ -31,13 +31,24 @@ export async function benchModbus(ctx: BenchContext): Promise<BenchResult> {
   const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0']);
   const relays = await startRelays({ host: BENCH.plcHost, port: server.ready.port }, { node: BENCH.relayHost, socat: BENCH.socatHost });
   const { freePort } = await import('./lib/gateway');
+  const ALT_HOST = '127.0.20.8';
   const listenPort = await freePort(BENCH.gatewayHost);
   const policy = modbusPolicy({ listenPort, plcPort: server.ready.port });
   const gw = await startGateway(policy);
+  // Optional A/B, interleaved with the rest: the daemon with other Node flags
+  // (BENCH_OTGATE_ALT_ARGS, e.g. a V8 memory flag) and/or another build (BENCH_OTGATE_ALT_MAIN).
+  const altArgs = nodeArgsFromEnv('BENCH_OTGATE_ALT_ARGS');
+  const altMain = process.env.BENCH_OTGATE_ALT_MAIN;
+  const withAlt = altArgs.length > 0 || altMain !== undefined;
+  const altPort = withAlt ? await freePort(ALT_HOST) : 0;
+  const alt = withAlt
+    ? await startGateway(modbusPolicy({ listenPort: altPort, plcPort: server.ready.port }).replace(`listen: ${BENCH.gatewayHost}:`, `listen: ${ALT_HOST}:`), { nodeArgs: altArgs, main: altMain })
+    : null;
   const targets: Target[] = [
     { name: 'direct', host: BENCH.plcHost, port: server.ready.port },
     ...relays.targets,
     { name: 'otgate', host: BENCH.gatewayHost, port: listenPort, pid: gw.pid },
+    ...(alt === null ? [] : [{ name: 'otgate-alt', host: ALT_HOST, port: altPort, pid: alt.pid }]),
   ].filter((t) => ctx.targets === null || ctx.targets.includes(t.name)) as Target[];
   const cases: ModbusCase[] = [];
   try {
@@ -67,9 +78,14 @@ export async function benchModbus(ctx: BenchContext): Promise<BenchResult> {
         });
         ctx.log(`  ${figures.map((f) => `${f.target} p50 ${f.latencyUs.p50} p99 ${f.latencyUs.p99} µs ${f.txps} tx/s${Number.isFinite(f.cpuUsPerTx) ? ` ${f.cpuUsPerTx} cpu µs/tx` : ''}`).join(' | ')}`);
         ctx.log(`  otgate/node-relay added: p50 ×${vs.p50} p99 ×${vs.p99}; tx/s ×${vs.txps}; cpu/tx ×${vs.cpu}`);
+        const oa = figures.find((f) => f.target === 'otgate-alt');
+        if (oa) {
+          ctx.log(`  otgate-alt (${[...altArgs, altMain ?? ''].join(' ').trim()})/node-relay added: p50 ×${ratio(oa.addedUs!.p50, nr.addedUs!.p50)} p99 ×${ratio(oa.addedUs!.p99, nr.addedUs!.p99)}; tx/s ×${ratio(oa.txps, nr.txps)}; cpu/tx ×${ratio(oa.cpuUsPerTx, nr.cpuUsPerTx)}`);
+        }
       }
     }
   } finally {
+    await alt?.stop();
     await gw.stop();
     await relays.stop();
     await server.stop();
@@ -77,7 +93,7 @@ export async function benchModbus(ctx: BenchContext): Promise<BenchResult> {
   return {
     name: 'modbus',
     title: 'Modbus TCP FC 3 / FC 16, 10 registers, one outstanding request per client',
-    setup: { rules: ruleCount(policy), mode: 'enforce', auditAllowed: 'sample (1 in 100)', rounds: ctx.rounds, secondsPerRound: ctx.seconds },
+    setup: { rules: ruleCount(policy), mode: 'enforce', otgateNodeArgs: nodeArgsFromEnv('BENCH_OTGATE_NODE_ARGS'), otgateAltNodeArgs: altArgs, otgateAltMain: altMain ?? null, auditAllowed: 'sample (1 in 100)', rounds: ctx.rounds, secondsPerRound: ctx.seconds },
     data: cases,
     table: modbusTable(cases),
     budget: modbusBudget(cases),

@@ -16,14 +16,14 @@ export interface BenchGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(policy: string, opts: { logLevel?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<BenchGateway> {
+export async function startGateway(policy: string, opts: { logLevel?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv; main?: string } = {}): Promise<BenchGateway> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-bench-'));
   const policyFile = path.join(dir, 'policy.yaml');
   writeFileSync(policyFile, policy);
   const t0 = process.hrtime.bigint();
   const child = await startChild<{ line: string }>(
     process.execPath,
-    [...(opts.nodeArgs ?? []), MAIN, 'run', '--policy', policyFile, '--db', path.join(dir, 'audit.db'), '--log-level', opts.logLevel ?? 'info'],
+    [...(opts.nodeArgs ?? nodeArgsFromEnv('BENCH_OTGATE_NODE_ARGS')), opts.main ?? MAIN, 'run', '--policy', policyFile, '--db', path.join(dir, 'audit.db'), '--log-level', opts.logLevel ?? 'info'],
     { readyRe: /otgate serving/, env: { OTGATE_STATE_DIR: dir, OTGATE_RUN_DIR: dir, ...opts.env } },
   );
   const startMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -51,4 +51,9 @@ export function freePort(host: string): Promise<number> {
       s.close(() => resolve(p));
     });
   });
+}
+
+/** Node flags from an environment variable, space-separated (e.g. "--max-semi-space-size=1"). */
+export function nodeArgsFromEnv(name: string): string[] {
+  return (process.env[name] ?? '').split(' ').filter((a) => a !== '');
 }

@@ -8,7 +8,8 @@ import { freePort } from './gateway';
 import { Histogram, median, round, summarize, type LatencySummary } from './stats';
 import { loadNow } from './machine';
 
-export type TargetName = 'direct' | 'node-relay' | 'socat' | 'otgate';
+/** otgate-alt: a second daemon with other Node flags (BENCH_OTGATE_ALT_ARGS), side by side. */
+export type TargetName = 'direct' | 'node-relay' | 'socat' | 'otgate' | 'otgate-alt';
 
 export interface Target {
   readonly name: TargetName;

@@ -2,7 +2,8 @@
 import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeCaptures, summaryText } from '../monitor/analyze';
-import { auditJson, humanLine } from '../monitor/audit-line';
+import { humanLine, LineBuffer, writeAuditJson } from '../monitor/audit-line';
+import type { DecisionEvent } from '../pipeline/contract';
 import { loadAndCompile } from '../policy-holder';
 import type { CompiledPolicy } from '../../rules/compiled';
 import { formatDiagnostic } from '../../rules/diagnostics';
@@ -27,7 +28,8 @@ export function registerAudit(program: Command): void {
       const withPolicy = policy !== null;
       const out = new LineWriter();
       const r = await analyzeCaptures(o.pcap, policy, (e) => {
-        out.write(o.json ? auditJson(e, withPolicy) : humanLine(e, withPolicy));
+        if (o.json) out.json(e, withPolicy);
+        else out.write(humanLine(e, withPolicy));
       }, { filter: o.filter, summaries: !o.json });
       await out.end();
       process.stderr.write(`${summaryText(r)}\n`);
@@ -49,21 +51,35 @@ export function loadPolicyOrExit(file: string): CompiledPolicy {
  * whatever stdout is (file, pipe, terminal). A closed pipe (`| head`) ends the command quietly.
  */
 export class LineWriter {
-  private text = '';
+  /** Lines are encoded straight into this buffer (see LineBuffer). */
+  private readonly out = new LineBuffer(1 << 20);
   private closed = false;
 
   write(line: string): void {
     if (this.closed) return;
-    this.text += `${line}\n`;
-    if (this.text.length >= 1 << 18) this.flush();
+    this.out.utf8(line);
+    this.out.byte(0x0a);
+    if (this.out.off >= FLUSH_AT) this.flush();
+  }
+
+  /** One `--json` line for `e`, encoded without building the string. */
+  json(e: DecisionEvent, withPolicy: boolean): void {
+    if (this.closed) return;
+    writeAuditJson(e, withPolicy, this.out);
+    this.out.byte(0x0a);
+    if (this.out.off >= FLUSH_AT) this.flush();
   }
 
   flush(): void {
-    if (this.text.length === 0 || this.closed) return;
-    const chunk = Buffer.from(this.text);
-    this.text = '';
+    if (this.out.off === 0 || this.closed) return;
+    const n = this.out.off;
+    this.out.off = 0;
+    this.writeOut(this.out.buf.subarray(0, n));
+  }
+
+  private writeOut(chunk: Buffer): void {
     let off = 0;
-    while (off < chunk.length) {
+    while (off < chunk.length && !this.closed) {
       try {
         off += writeSync(1, chunk, off);
       } catch (err) {
@@ -86,4 +102,5 @@ export class LineWriter {
   }
 }
 
+const FLUSH_AT = 1 << 18;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));

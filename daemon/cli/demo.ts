@@ -11,13 +11,8 @@ import { Writable } from 'node:stream';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
-import { RelaySimulator } from '../../hw/sim/simulator';
-import { startChillerPlc } from '../../scripts/testbed/chiller-plc';
 import { App } from '../app';
-import { runModbusAct, type ActResult } from '../demo/modbus-act';
-import { runOpcuaAct, startDemoChiller } from '../demo/opcua-act';
-import { startMqttAct } from '../demo/mqtt-act';
-import { runRelayAct } from '../demo/relay-act';
+import type { ActResult } from '../demo/modbus-act';
 import { bold, decisionLine, green, heading, red, say } from '../demo/printer';
 import { createLogger } from '../log';
 import { packageRoot } from '../paths-root';
@@ -34,6 +29,11 @@ export function registerDemo(program: Command): void {
 }
 
 export async function runDemo(policyFile: string, keep: boolean): Promise<boolean> {
+  // The acts (and their peers: MQTT.js, aedes, node-opcua) load only when the demo runs.
+  const [{ runModbusAct }, { runOpcuaAct, startDemoChiller }, { startMqttAct }, { runRelayAct }, { startChillerPlc }, { RelaySimulator }] = await Promise.all([
+    import('../demo/modbus-act'), import('../demo/opcua-act'), import('../demo/mqtt-act'), import('../demo/relay-act'),
+    import('../../scripts/testbed/chiller-plc'), import('../../hw/sim/simulator'),
+  ]);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-demo-'));
   const dbFile = path.join(dir, 'audit.db');
   say(bold('otgate demo — Secluded Semiconductors island fab, on loopback'));

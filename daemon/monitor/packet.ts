@@ -53,36 +53,109 @@ export interface TcpSegment {
 
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
-const ETH_VLAN = [0x8100, 0x88a8, 0x9100];
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One decoded segment in reusable, mutable form: the offline audit decodes every frame into the
+ * same view, with IPv4 addresses as numbers (no address text, no object per packet). IPv6
+ * addresses are text (rare on OT networks). The payload is frame[start, end).
+ */
+export class TcpView {
+  v4 = false;
+  /** IPv4 addresses as unsigned 32-bit numbers (when v4). */
+  srcN = 0;
+  dstN = 0;
+  /** Address text (IPv6, or a segment given as text). */
+  src = '';
+  dst = '';
+  sport = 0;
+  dport = 0;
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  frame: Buffer = EMPTY;
+  start = 0;
+  end = 0;
+  truncated = false;
+
+  srcText(): string {
+    return this.v4 ? v4Text(this.srcN) : this.src;
+  }
+
+  dstText(): string {
+    return this.v4 ? v4Text(this.dstN) : this.dst;
+  }
+
+  payload(): Buffer {
+    return this.end > this.start ? this.frame.subarray(this.start, this.end) : EMPTY;
+  }
+
+  /** Load a segment given as an object (text addresses). */
+  from(seg: TcpSegment): this {
+    this.v4 = false;
+    this.src = seg.src;
+    this.dst = seg.dst;
+    this.sport = seg.sport;
+    this.dport = seg.dport;
+    this.seq = seg.seq;
+    this.ack = seg.ack;
+    this.flags = seg.flags;
+    this.frame = seg.payload;
+    this.start = 0;
+    this.end = seg.payload.length;
+    this.truncated = seg.truncated;
+    return this;
+  }
+}
+
+export const v4Text = (n: number): string => `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
 
 /** Decode one captured frame; null when it is not an unfragmented TCP segment over IPv4/IPv6. */
 export function decodeTcpSegment(linkType: number, frame: Buffer): TcpSegment | null {
+  const v = new TcpView();
+  if (!decodeTcpView(linkType, frame, v)) return null;
+  return {
+    src: v.srcText(),
+    dst: v.dstText(),
+    sport: v.sport,
+    dport: v.dport,
+    seq: v.seq,
+    ack: v.ack,
+    flags: v.flags,
+    payload: v.end > v.start ? frame.subarray(v.start, v.end) : frame.subarray(0, 0),
+    truncated: v.truncated,
+  };
+}
+
+/** decodeTcpSegment into `v` (reused); false when the frame is not an unfragmented TCP segment. */
+export function decodeTcpView(linkType: number, frame: Buffer, v: TcpView): boolean {
   let off: number;
   let etherType: number;
   switch (linkType) {
     case LinkType.ETHERNET: {
-      if (frame.length < 14) return null;
+      if (frame.length < 14) return false;
       off = 14;
-      etherType = frame.readUInt16BE(12);
-      for (let i = 0; i < 2 && ETH_VLAN.includes(etherType); i++) {
-        if (frame.length < off + 4) return null;
-        etherType = frame.readUInt16BE(off + 2);
+      etherType = (frame[12]! << 8) | frame[13]!;
+      // 802.1Q / 802.1ad / legacy QinQ tags, at most two.
+      for (let i = 0; i < 2 && (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100); i++) {
+        if (frame.length < off + 4) return false;
+        etherType = (frame[off + 2]! << 8) | frame[off + 3]!;
         off += 4;
       }
       break;
     }
     case LinkType.LINUX_SLL:
-      if (frame.length < 16) return null;
+      if (frame.length < 16) return false;
       off = 16;
       etherType = frame.readUInt16BE(14);
       break;
     case LinkType.LINUX_SLL2:
-      if (frame.length < 20) return null;
+      if (frame.length < 20) return false;
       off = 20;
       etherType = frame.readUInt16BE(0);
       break;
     case LinkType.NULL: {
-      if (frame.length < 4) return null;
+      if (frame.length < 4) return false;
       off = 4;
       // Host byte order of the capturing machine: accept either.
       const fam = frame[0] !== 0 ? frame.readUInt32LE(0) : frame.readUInt32BE(0);
@@ -96,59 +169,65 @@ export function decodeTcpSegment(linkType: number, frame: Buffer): TcpSegment | 
       etherType = frame.length > 0 && frame[0]! >> 4 === 6 ? ETH_IPV6 : ETH_IPV4;
       break;
     default:
-      return null;
+      return false;
   }
-  if (etherType === ETH_IPV4) return ipv4(frame, off);
-  if (etherType === ETH_IPV6) return ipv6(frame, off);
-  return null;
+  if (etherType === ETH_IPV4) return ipv4(frame, off, v);
+  if (etherType === ETH_IPV6) return ipv6(frame, off, v);
+  return false;
 }
 
-function ipv4(b: Buffer, off: number): TcpSegment | null {
-  if (b.length < off + 20 || b[off]! >> 4 !== 4) return null;
+const u32 = (b: Buffer, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+
+function ipv4(b: Buffer, off: number, v: TcpView): boolean {
+  if (b.length < off + 20 || b[off]! >> 4 !== 4) return false;
   const ihl = (b[off]! & 0x0f) * 4;
-  const total = b.readUInt16BE(off + 2);
-  if (ihl < 20 || total < ihl) return null;
+  const total = (b[off + 2]! << 8) | b[off + 3]!;
+  if (ihl < 20 || total < ihl) return false;
   // Fragments (MF set or offset ≠ 0) are not reassembled: Modbus/OPC UA/MQTT peers use PMTU-sized segments.
-  if ((b.readUInt16BE(off + 6) & 0x3fff) !== 0) return null;
-  if (b[off + 9] !== 6) return null;
-  const src = `${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
-  const dst = `${b[off + 16]}.${b[off + 17]}.${b[off + 18]}.${b[off + 19]}`;
+  if ((((b[off + 6]! << 8) | b[off + 7]!) & 0x3fff) !== 0) return false;
+  if (b[off + 9] !== 6) return false;
   // The IP total length trims Ethernet padding; a capture shorter than it is truncated.
-  return tcp(b, off + ihl, off + total, src, dst);
+  if (!tcp(b, off + ihl, off + total, v)) return false;
+  v.v4 = true;
+  v.srcN = u32(b, off + 12);
+  v.dstN = u32(b, off + 16);
+  return true;
 }
 
-function ipv6(b: Buffer, off: number): TcpSegment | null {
-  if (b.length < off + 40 || b[off]! >> 4 !== 6) return null;
+function ipv6(b: Buffer, off: number, v: TcpView): boolean {
+  if (b.length < off + 40 || b[off]! >> 4 !== 6) return false;
   const end = off + 40 + b.readUInt16BE(off + 4);
   let next = b[off + 6]!;
   let p = off + 40;
   // Skip hop-by-hop (0), routing (43) and destination options (60) headers, RFC 8200 §4.
   for (let i = 0; i < 4 && (next === 0 || next === 43 || next === 60); i++) {
-    if (b.length < p + 8) return null;
+    if (b.length < p + 8) return false;
     next = b[p]!;
     p += (b[p + 1]! + 1) * 8;
   }
-  if (next !== 6) return null; // includes fragments (44): not reassembled
-  return tcp(b, p, end, ipv6Text(b, off + 8), ipv6Text(b, off + 24));
+  if (next !== 6) return false; // includes fragments (44): not reassembled
+  if (!tcp(b, p, end, v)) return false;
+  v.v4 = false;
+  v.src = ipv6Text(b, off + 8);
+  v.dst = ipv6Text(b, off + 24);
+  return true;
 }
 
-function tcp(b: Buffer, off: number, ipEnd: number, src: string, dst: string): TcpSegment | null {
-  if (b.length < off + 20) return null;
+function tcp(b: Buffer, off: number, ipEnd: number, v: TcpView): boolean {
+  if (b.length < off + 20) return false;
   const hl = (b[off + 12]! >> 4) * 4;
-  if (hl < 20 || b.length < off + hl) return null;
+  if (hl < 20 || b.length < off + hl) return false;
   const start = off + hl;
-  const end = Math.min(ipEnd, b.length);
-  return {
-    src,
-    dst,
-    sport: b.readUInt16BE(off),
-    dport: b.readUInt16BE(off + 2),
-    seq: b.readUInt32BE(off + 4),
-    ack: b.readUInt32BE(off + 8),
-    flags: b[off + 13]!,
-    payload: end > start ? b.subarray(start, end) : b.subarray(0, 0),
-    truncated: ipEnd > b.length,
-  };
+  v.sport = (b[off]! << 8) | b[off + 1]!;
+  v.dport = (b[off + 2]! << 8) | b[off + 3]!;
+  v.seq = u32(b, off + 4);
+  v.ack = u32(b, off + 8);
+  v.flags = b[off + 13]!;
+  v.frame = b;
+  v.start = start;
+  v.end = Math.min(ipEnd, b.length);
+  v.truncated = ipEnd > b.length;
+  return true;
 }
 
 /** RFC 5952 text form of the 16 address bytes at `off` (a v4-mapped address as dotted quad). */

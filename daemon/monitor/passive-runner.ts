@@ -23,7 +23,7 @@ import { makeEvent } from '../pipeline/events';
 import { inspectorFor } from '../pipeline/registry';
 import { StreamAnomalies } from './anomalies';
 import { DETECT_WINDOW, guessByContent, serverSide, WELL_KNOWN_PORTS } from './detect';
-import { decodeTcpSegment, TcpFlag, type TcpSegment } from './packet';
+import { decodeTcpView, TcpFlag, TcpView, type TcpSegment } from './packet';
 import { findBoundary } from './probes';
 import { DEFAULT_REASSEMBLY_LIMITS, TcpReassembler, type HeldBudget, type ReassemblyLimits } from './reassembly';
 
@@ -75,6 +75,12 @@ interface DirState {
 
 interface Flow {
   readonly id: string;
+  /** Lookup key: the canonical 4-tuple text, or (IPv4) the two endpoints packed as ip·2^16 + port. */
+  readonly key: string | null;
+  readonly lo: number;
+  readonly hi: number;
+  /** The client endpoint packed as ip·2^16 + port (IPv4 flows). */
+  readonly clientN: number;
   readonly client: Endpoint;
   readonly server: Endpoint;
   readonly midstream: boolean;
@@ -102,7 +108,13 @@ export class PassiveRunner {
     packets: 0, bytes: 0, tcpSegments: 0, nonTcp: 0, flows: 0, flowsByProto: {}, events: 0,
     anomalies: 0, denies: 0, retransmissions: 0, gaps: 0, skippedBytes: 0, evicted: 0, internalErrors: 0,
   };
-  private readonly flows = new Map<string, Flow>();
+  /** Every flow, least recently active first (the eviction order). */
+  private readonly flows = new Set<Flow>();
+  /** IPv6 (and text-given) flows by canonical 4-tuple text. */
+  private readonly byText = new Map<string, Flow>();
+  /** IPv4 flows by packed endpoints (lower, then higher): no key text built per packet. */
+  private readonly byV4 = new Map<number, Map<number, Flow>>();
+  private readonly view = new TcpView();
   private readonly budget: HeldBudget;
   private readonly env: PipelineEnv;
   private nowMs = 0;
@@ -128,25 +140,27 @@ export class PassiveRunner {
   packet(tsMs: number, linkType: number, frame: Buffer): void {
     this.stats.packets++;
     this.stats.bytes += frame.length;
-    const seg = decodeTcpSegment(linkType, frame);
-    if (seg === null) {
+    if (!decodeTcpView(linkType, frame, this.view)) {
       this.stats.nonTcp++;
       return;
     }
-    this.segment(tsMs, seg);
+    this.step(tsMs, this.view);
   }
 
   /** One TCP segment (tests and other sources can feed these directly). */
   segment(tsMs: number, seg: TcpSegment): void {
+    this.step(tsMs, this.view.from(seg));
+  }
+
+  private step(tsMs: number, v: TcpView): void {
     this.nowMs = tsMs;
     this.stats.tcpSegments++;
     try {
-      this.onSegment(seg);
+      this.onSegment(v);
     } catch (err) {
       // An otgate bug (inspectors never throw on wire input): drop this flow, carry on.
       this.stats.internalErrors++;
-      const key = keyOf(seg.src, seg.sport, seg.dst, seg.dport);
-      const f = this.flows.get(key);
+      const f = this.lookup(v);
       if (f) {
         f.closed = true;
         f.inspector = null;
@@ -155,74 +169,114 @@ export class PassiveRunner {
     const sec = Math.floor(tsMs / 1000);
     if (sec > this.lastTickSec) {
       this.lastTickSec = sec;
-      for (const f of this.flows.values()) if (!f.closed && f.inspector) f.inspector.tick(tsMs);
+      for (const f of this.flows) if (!f.closed && f.inspector) f.inspector.tick(tsMs);
     }
+  }
+
+  private lookup(v: TcpView): Flow | undefined {
+    if (!v.v4) return this.byText.get(keyOf(v.src, v.sport, v.dst, v.dport));
+    const a = v.srcN * 65536 + v.sport;
+    const b = v.dstN * 65536 + v.dport;
+    return a < b ? this.byV4.get(a)?.get(b) : this.byV4.get(b)?.get(a);
+  }
+
+  private forget(f: Flow): void {
+    this.flows.delete(f);
+    if (f.key !== null) {
+      this.byText.delete(f.key);
+      return;
+    }
+    const inner = this.byV4.get(f.lo);
+    if (inner === undefined) return;
+    inner.delete(f.hi);
+    if (inner.size === 0) this.byV4.delete(f.lo);
+  }
+
+  private index(f: Flow): void {
+    if (f.key !== null) {
+      this.byText.set(f.key, f);
+      return;
+    }
+    let inner = this.byV4.get(f.lo);
+    if (inner === undefined) this.byV4.set(f.lo, (inner = new Map()));
+    inner.set(f.hi, f);
   }
 
   /** End of capture: deliver what reassembly holds, end every inspector (no timeouts invented). */
   finish(): void {
-    for (const f of this.flows.values()) this.close(f);
+    for (const f of this.flows) this.close(f);
   }
 
-  private onSegment(seg: TcpSegment): void {
-    const key = keyOf(seg.src, seg.sport, seg.dst, seg.dport);
-    const syn = (seg.flags & TcpFlag.SYN) !== 0;
-    const ackf = (seg.flags & TcpFlag.ACK) !== 0;
-    let f = this.flows.get(key);
+  private onSegment(v: TcpView): void {
+    const syn = (v.flags & TcpFlag.SYN) !== 0;
+    const ackf = (v.flags & TcpFlag.ACK) !== 0;
+    let f = this.lookup(v);
     if (f !== undefined && f.closed && syn && !ackf) {
-      this.flows.delete(key); // port reuse: a new connection on the same 4-tuple
+      this.forget(f); // port reuse: a new connection on the same 4-tuple
       f = undefined;
     }
     if (f === undefined) {
-      f = this.newFlow(seg, syn, ackf);
+      f = this.newFlow(v, syn, ackf);
       if (this.flows.size >= (this.o.maxFlows ?? 10000)) this.evictOldest();
-      this.flows.set(key, f);
+      this.flows.add(f);
+      this.index(f);
       f.touched = ++this.clock;
     } else if (this.clock - f.touched > this.flows.size >> 2) {
-      // Approximate LRU: move the flow to the back of the Map's insertion order only when a
-      // quarter of the table has been touched since, so hot flows cost no Map churn per packet.
-      this.flows.delete(key);
-      this.flows.set(key, f);
+      // Approximate LRU: move the flow to the back of the insertion order only when a quarter
+      // of the table has been touched since, so hot flows cost no churn per packet.
+      this.flows.delete(f);
+      this.flows.add(f);
       f.touched = ++this.clock;
     } else {
       this.clock++;
     }
     if (f.closed) return;
 
-    const dir: Direction = seg.src === f.client.ip && seg.sport === f.client.port ? 'c2s' : 's2c';
-    const mine = dir === 'c2s' ? f.c2s : f.s2c;
-    const other = dir === 'c2s' ? f.s2c : f.c2s;
+    const fromClient = v.v4 ? v.srcN * 65536 + v.sport === f.clientN : v.src === f.client.ip && v.sport === f.client.port;
+    const dir: Direction = fromClient ? 'c2s' : 's2c';
+    const mine = fromClient ? f.c2s : f.s2c;
+    const other = fromClient ? f.s2c : f.c2s;
     if (syn) {
-      mine.syn(seg.seq);
-      if (ackf) other.syn((seg.ack - 1) >>> 0); // SYN-ACK: the client's ISN is ack - 1
+      mine.syn(v.seq);
+      if (ackf) other.syn((v.ack - 1) >>> 0); // SYN-ACK: the client's ISN is ack - 1
       return; // data on SYN (TFO) is not decoded
     }
     // The peer's ACK covers bytes the capture never showed us: those holes are lost.
-    if (ackf) other.ack(seg.ack);
-    if ((seg.flags & TcpFlag.RST) !== 0) {
+    if (ackf) other.ack(v.ack);
+    if ((v.flags & TcpFlag.RST) !== 0) {
       this.close(f);
       return;
     }
-    if (seg.payload.length > 0 && f.firstDir === null) f.firstDir = dir;
-    mine.segment(seg.seq, seg.payload, (seg.flags & TcpFlag.FIN) !== 0);
+    const len = v.end - v.start;
+    if (len > 0 && f.firstDir === null) f.firstDir = dir;
+    mine.segment(v.seq, v.payload(), (v.flags & TcpFlag.FIN) !== 0);
     if (f.c2s.finished && f.s2c.finished) this.close(f);
   }
 
-  private newFlow(seg: TcpSegment, syn: boolean, ackf: boolean): Flow {
+  private newFlow(v: TcpView, syn: boolean, ackf: boolean): Flow {
     let clientIsSrc: boolean;
     if (syn) clientIsSrc = !ackf;
-    else clientIsSrc = serverSide(seg.sport, seg.dport) === 'dst';
+    else clientIsSrc = serverSide(v.sport, v.dport) === 'dst';
     const hinted = this.o.ports;
     if (!syn && hinted) {
-      if (hinted.has(seg.dport)) clientIsSrc = true;
-      else if (hinted.has(seg.sport)) clientIsSrc = false;
+      if (hinted.has(v.dport)) clientIsSrc = true;
+      else if (hinted.has(v.sport)) clientIsSrc = false;
     }
-    const client = clientIsSrc ? ep(seg.src, seg.sport) : ep(seg.dst, seg.dport);
-    const server = clientIsSrc ? ep(seg.dst, seg.dport) : ep(seg.src, seg.sport);
+    const src = v.srcText();
+    const dst = v.dstText();
+    const client = clientIsSrc ? ep(src, v.sport) : ep(dst, v.dport);
+    const server = clientIsSrc ? ep(dst, v.dport) : ep(src, v.sport);
+    const a = v.v4 ? v.srcN * 65536 + v.sport : 0;
+    const b = v.v4 ? v.dstN * 65536 + v.dport : 0;
     const id = `f${this.nextId++}`;
     const dirs = { c2s: { buf: null, synced: syn }, s2c: { buf: null, synced: syn } };
     const flow: Flow = {
-      id, client, server, midstream: !syn, midstreamReported: false, firstDir: null,
+      id,
+      key: v.v4 ? null : keyOf(src, v.sport, dst, v.dport),
+      lo: Math.min(a, b),
+      hi: Math.max(a, b),
+      clientN: clientIsSrc ? a : b,
+      client, server, midstream: !syn, midstreamReported: false, firstDir: null,
       proto: null, ctx: null, inspector: null, dirs, closed: false, touched: 0,
       c2s: null as unknown as TcpReassembler,
       s2c: null as unknown as TcpReassembler,
@@ -375,10 +429,10 @@ export class PassiveRunner {
   }
 
   private evictOldest(): void {
-    const first = this.flows.entries().next();
+    const first = this.flows.values().next();
     if (first.done) return;
-    const [key, f] = first.value;
-    this.flows.delete(key);
+    const f = first.value;
+    this.forget(f);
     if (f.closed) return;
     this.stats.evicted++;
     this.streamAnomaly(f, f.firstDir ?? 'c2s', anomaly(StreamAnomalies.flow_evicted, 'flow table full: least recently active flow dropped'));

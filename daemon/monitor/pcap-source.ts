@@ -8,9 +8,13 @@
  * close() until one more packet arrives (STACK-NOTES): the `monitor` command exits the process
  * explicitly when it stops.
  */
-import pcap from 'pcap';
+import type pcap from 'pcap';
 import { readCaptureFileLean } from './capture-reader';
 import { linkTypeFromName } from './packet';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- deliberate lazy loading */
+/** libpcap's binding loads on first use: the offline audit without a filter never needs it. */
+const libpcap = (): typeof pcap => require('pcap') as typeof pcap;
 
 export type FrameHandler = (tsMs: number, linkType: number, frame: Buffer) => void;
 
@@ -40,7 +44,7 @@ export function readWithLibpcap(file: string, onFrame: FrameHandler, filter = ''
   return new Promise((resolve, reject) => {
     let session: pcap.PcapSession;
     try {
-      session = pcap.createOfflineSession(file, { filter });
+      session = libpcap().createOfflineSession(file, { filter });
     } catch (err) {
       reject(err instanceof Error ? err : new Error(String(err)));
       return;
@@ -77,7 +81,7 @@ export interface LiveCapture {
 
 /** Capture live on an interface (SPAN/mirror port); needs CAP_NET_RAW. */
 export function openLiveCapture(iface: string, onFrame: FrameHandler, onError: (err: unknown) => void, filter = 'tcp'): LiveCapture {
-  const session = pcap.createSession(iface, { filter, promiscuous: true, buffer_timeout: 100 });
+  const session = libpcap().createSession(iface, { filter, promiscuous: true, buffer_timeout: 100 });
   const linkType = linkTypeFromName(session.link_type);
   if (linkType === null) {
     session.close();

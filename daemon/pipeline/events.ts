@@ -44,8 +44,9 @@ export function makeEvent(
   p: EventParts,
 ): DecisionEvent {
   const fromClient = p.dir === 'request';
-  const client = endpointText(ctx.client);
-  const server = endpointText(ctx.server);
+  const c = endpointsOf(ctx, policy);
+  const client = c.clientText;
+  const server = c.serverText;
   const denied = p.verdict !== null && !p.verdict.allow ? p.verdict : null;
   return {
     ts,
@@ -54,8 +55,8 @@ export function makeEvent(
     proto,
     src: fromClient ? client : server,
     dst: fromClient ? server : client,
-    clientAsset: policy?.assetByAddress(ctx.client.ip)?.name ?? null,
-    serverAsset: policy?.assetByAddress(ctx.server.ip)?.name ?? null,
+    clientAsset: c.clientAsset,
+    serverAsset: c.serverAsset,
     dir: p.dir,
     verdict: p.verdict === null ? null : p.verdict.allow ? 'allow' : 'deny',
     action: p.action,
@@ -66,4 +67,33 @@ export function makeEvent(
     summary: typeof p.summary === 'string' ? p.summary : ctx.summaries === false ? '' : p.summary(),
     fields: p.fields,
   };
+}
+
+/** A flow's endpoint texts and asset names, worked out once per flow (and policy), not per event. */
+interface FlowEndpoints {
+  readonly client: FlowContext['client'];
+  readonly server: FlowContext['server'];
+  readonly clientText: string;
+  readonly serverText: string;
+  readonly policy: CompiledPolicy | null;
+  readonly clientAsset: string | null;
+  readonly serverAsset: string | null;
+}
+
+const endpointCache = new WeakMap<FlowContext, FlowEndpoints>();
+
+function endpointsOf(ctx: FlowContext, policy: CompiledPolicy | null): FlowEndpoints {
+  const hit = endpointCache.get(ctx);
+  if (hit !== undefined && hit.policy === policy && hit.client === ctx.client && hit.server === ctx.server) return hit;
+  const e: FlowEndpoints = {
+    client: ctx.client,
+    server: ctx.server,
+    clientText: endpointText(ctx.client),
+    serverText: endpointText(ctx.server),
+    policy,
+    clientAsset: policy?.assetByAddress(ctx.client.ip)?.name ?? null,
+    serverAsset: policy?.assetByAddress(ctx.server.ip)?.name ?? null,
+  };
+  endpointCache.set(ctx, e);
+  return e;
 }

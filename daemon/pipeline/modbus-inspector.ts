@@ -18,6 +18,7 @@ import {
   MODBUS_MAX_ADU,
   ModbusAnomalies,
 } from '../../protocols/modbus';
+import { wellFormedResponseSize } from '../../protocols/modbus/decode';
 import type { ModbusRequest, ModbusResponse } from '../../protocols/modbus/types';
 import { evaluateModbus } from '../../rules/matchers/modbus';
 import type { Verdict } from '../../rules/verdict';
@@ -67,8 +68,19 @@ class ModbusInspector implements ProtocolInspector {
     const kind = dir === 'c2s' ? 'request' : 'response';
     let off = 0;
     let pending = 0; // start of the run of allowed bytes not yet forwarded
+    // Responses on an inline flow: pair from the header bytes; the frame is only decoded for an
+    // anomaly (passive capture records every response, so it keeps the full decode).
+    const fast = kind === 'response' && !this.ctx.passive;
 
     while (off < buf.length) {
+      if (fast) {
+        const size = wellFormedResponseSize(buf, off, maxAdu);
+        if (size > 0) {
+          if (!this.onResponseAt(view, dir, buf, pending, off, size)) pending = off + size;
+          off += size;
+          continue;
+        }
+      }
       const r = decodeModbusAdu(buf, off, kind, maxAdu);
       if (r.kind === 'need') break;
       if (r.kind === 'malformed') {
@@ -160,17 +172,39 @@ class ModbusInspector implements ProtocolInspector {
 
   private onResponse(view: FlowView, res: ModbusResponse, dir: Direction, buf: Buffer, pending: number, off: number): boolean {
     const env = this.env;
-    const paired = this.tx.onResponse(res, env.now());
-    if (paired.anomaly === null) {
+    const anomaly = this.tx.pair(res.mbap.tid, res.mbap.unit, res.fc, env.now());
+    if (anomaly === null) {
       env.count('modbus', 'allow', 'response');
       if (this.ctx.passive) env.record(this.event(view, 'response', null, null, 'observed', res));
       return true;
     }
+    return this.responseAnomaly(view, res, anomaly, dir, buf, pending, off);
+  }
+
+  /**
+   * A well-formed response ADU of `size` bytes at `off` (wellFormedResponseSize), paired by its
+   * header alone: tid (MBAP bytes 0-1), unit (6), function code (7, without the exception bit).
+   */
+  private onResponseAt(view: FlowView, dir: Direction, buf: Buffer, pending: number, off: number, size: number): boolean {
+    const env = this.env;
+    const anomaly = this.tx.pair((buf[off]! << 8) | buf[off + 1]!, buf[off + 6]!, buf[off + 7]! & 0x7f, env.now());
+    if (anomaly === null) {
+      env.count('modbus', 'allow', 'response');
+      return true;
+    }
+    const r = decodeModbusAdu(buf, off, 'response', this.maxAdu);
+    if (r.kind !== 'frame' || r.frame.kind !== 'response') throw new Error('modbus: a checked response did not decode'); // an otgate bug
+    return this.responseAnomaly(view, r.frame, anomaly, dir, buf, pending, off);
+  }
+
+  /** A response that pairs badly (unsolicited, or another FC than its request's). */
+  private responseAnomaly(view: FlowView, res: ModbusResponse, anomaly: Anomaly, dir: Direction, buf: Buffer, pending: number, off: number): boolean {
+    const env = this.env;
     env.count('modbus', 'anomaly', 'response');
     // Only a response that answers nothing is withheld from the client; a mismatched one is
     // passed on (the client's own checks reject it) so a quirky device never stalls a master.
-    const drop = view.enforcing && paired.request === null;
-    const ev = this.event(view, 'response', null, paired.anomaly, drop ? 'dropped' : this.ctx.passive ? 'observed' : 'forwarded', res);
+    const drop = view.enforcing && this.tx.paired === null;
+    const ev = this.event(view, 'response', null, anomaly, drop ? 'dropped' : this.ctx.passive ? 'observed' : 'forwarded', res);
     env.record(ev);
     env.violation(ev, env.hrnow());
     if (!drop) return true;

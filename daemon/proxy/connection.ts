@@ -87,8 +87,14 @@ export class ProxyConnection {
     this.o.onClose(this);
   }
 
+  /** guard() inlined: no closure per chunk on the forwarding path. */
   private feed(dir: Direction, chunk: Buffer): void {
-    if (!this.closed) this.guard(() => this.inspector.feed(dir, chunk));
+    if (this.closed) return;
+    try {
+      this.inspector.feed(dir, chunk);
+    } catch (err) {
+      this.failed(err);
+    }
   }
 
   /** Write toward `to`; when its buffer is full, stop reading from `from` until it drains. */
@@ -104,10 +110,14 @@ export class ProxyConnection {
     try {
       fn();
     } catch (err) {
-      this.o.onError(err, this);
-      this.connectionEvent(GatewayAnomalies.internal_error, err instanceof Error ? err.message : String(err));
-      this.close();
+      this.failed(err);
     }
+  }
+
+  private failed(err: unknown): void {
+    this.o.onError(err, this);
+    this.connectionEvent(GatewayAnomalies.internal_error, err instanceof Error ? err.message : String(err));
+    this.close();
   }
 
   connectionEvent(spec: (typeof GatewayAnomalies)[keyof typeof GatewayAnomalies], detail: string): void {

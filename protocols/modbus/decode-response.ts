@@ -167,3 +167,47 @@ function checkDeviceId(buf: Buffer, p: number, end: number): Fault | null {
   }
   return i === end ? null : fault(A.pdu_trailing_bytes, `FC 43/14: ${end - i} bytes after ${objects} objects`);
 }
+
+/**
+ * The forwarding path's check: true only when `decodeResponsePdu` would return a frame (no
+ * Fault) for the common function codes — exception (MB-AP §7), 1/2 (§6.1, §6.2), 3/4/23 (§6.3,
+ * §6.4, §6.17), 5/6 (§6.5, §6.6), 15/16 (§6.11, §6.12) — with the same checks, and without
+ * building the frame. False means "decode it in full" (another FC, or an anomaly to report).
+ */
+export function isWellFormedResponsePdu(buf: Buffer, p: number, end: number): boolean {
+  const wire = buf[p]!;
+  const n = end - p;
+  if (wire === 0 || wire === 0x80) return false;
+  if (wire & 0x80) return n === 2;
+  switch (wire) {
+    case 1:
+    case 2: {
+      if (n < 2) return false;
+      const count = buf[p + 1]!;
+      return count >= 1 && count <= (MAX_READ_BITS + 7) >> 3 && count === n - 2;
+    }
+    case 3:
+    case 4:
+    case 23: {
+      if (n < 2) return false;
+      const count = buf[p + 1]!;
+      return count >= 2 && count <= 2 * MAX_READ_REGISTERS && count % 2 === 0 && count === n - 2;
+    }
+    case 5: {
+      if (n !== 5) return false;
+      const value = u16(buf, p + 3);
+      return value === COIL_ON || value === COIL_OFF;
+    }
+    case 6:
+      return n === 5;
+    case 15:
+    case 16: {
+      if (n !== 5) return false;
+      const address = u16(buf, p + 1);
+      const quantity = u16(buf, p + 3);
+      return quantity >= 1 && quantity <= (wire === 15 ? MAX_WRITE_COILS : MAX_WRITE_REGISTERS) && address + quantity <= 0x10000;
+    }
+    default:
+      return false;
+  }
+}

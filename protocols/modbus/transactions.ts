@@ -34,6 +34,13 @@ const keyOf = (mbap: { readonly tid: number; readonly unit: number }): number =>
 export class ModbusTransactions {
   private readonly pending = new Map<number, Entry>();
   private readonly late = new Map<number, ModbusRequest>();
+  /**
+   * The request `pair()` last matched (null when the response answered none), and the ms since
+   * it, when it was still pending. Valid until the next `pair()`/`onResponse()`; holds at most
+   * one request per connection.
+   */
+  paired: ModbusRequest | null = null;
+  pairedElapsedMs: number | null = null;
 
   constructor(
     readonly maxPending: number,
@@ -61,26 +68,35 @@ export class ModbusTransactions {
 
   /** Pairs a response with its request and forgets the request. */
   onResponse(res: ModbusResponse, now: number): Paired {
-    const key = keyOf(res.mbap);
+    const a = this.pair(res.mbap.tid, res.mbap.unit, res.fc, now);
+    return { request: this.paired, anomaly: a, elapsedMs: this.pairedElapsedMs };
+  }
+
+  /**
+   * `onResponse` from the header fields alone (`fc` without the 0x80 bit), for the forwarding
+   * path: no result object per response; the pairing lands in `paired` / `pairedElapsedMs`.
+   */
+  pair(tid: number, unit: number, fc: number, now: number): Anomaly | null {
+    const key = tid * 256 + unit;
     const entry = this.pending.get(key);
     let request: ModbusRequest;
-    let elapsedMs: number | null = null;
+    this.pairedElapsedMs = null;
     if (entry !== undefined) {
       this.pending.delete(key);
       request = entry.request;
-      elapsedMs = now - entry.at;
+      this.pairedElapsedMs = now - entry.at;
     } else {
       const late = this.late.get(key);
       if (late === undefined) {
-        return { request: null, anomaly: anomaly(A.unsolicited_response, `tid ${res.mbap.tid} unit ${res.mbap.unit} FC ${res.fc}`), elapsedMs };
+        this.paired = null;
+        return anomaly(A.unsolicited_response, `tid ${tid} unit ${unit} FC ${fc}`);
       }
       this.late.delete(key); // already reported as request_timeout
       request = late;
     }
-    if (request.fc !== res.fc) {
-      return { request, anomaly: anomaly(A.response_function_mismatch, `request FC ${request.fc}, response FC ${res.fc}`), elapsedMs };
-    }
-    return { request, anomaly: null, elapsedMs };
+    this.paired = request;
+    if (request.fc !== fc) return anomaly(A.response_function_mismatch, `request FC ${request.fc}, response FC ${fc}`);
+    return null;
   }
 
   /** Removes and returns the requests pending for `timeoutMs` or longer. */
