@@ -8,41 +8,14 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeModbusPcap } from './lib/pcap-gen';
+import { generate, policyFor } from '../scripts/gen-modbus-pcap';
 import { MAIN, ROOT } from './lib/proc';
 import { ratio, round } from './lib/stats';
 import type { BenchContext, BenchResult } from './lib/types';
 
 const TSHARK = '/usr/bin/tshark';
 
-const policy = `
-version: 1
-site: bench-audit
-defaults: { mode: enforce, audit: { allowed: all } }
-zones:
-  - { name: supervisory, level: 2, networks: [10.20.0.0/24] }
-  - { name: control, level: 1, networks: [10.10.0.0/24] }
-assets:
-  - { name: hmi-1, zone: supervisory, address: 10.20.0.11 }
-  - { name: hmi-2, zone: supervisory, address: 10.20.0.12 }
-  - { name: hmi-3, zone: supervisory, address: 10.20.0.13 }
-  - { name: hmi-4, zone: supervisory, address: 10.20.0.14 }
-  - { name: chiller-plc, zone: control, address: 10.10.0.21, safety_critical: true }
-conduits:
-  - name: hmi-chiller
-    from_zone: supervisory
-    to_zone: control
-    protocol: modbus
-    listen: 10.20.0.1:502
-    upstream: { asset: chiller-plc, port: 502 }
-    rules:
-      - name: hmi-read
-        clients: [hmi-1, hmi-2, hmi-3, hmi-4]
-        modbus: { unit_ids: [1], functions: [read-only], read: { holding_registers: ["0-199"] } }
-      - name: hmi-write
-        clients: [hmi-1, hmi-2, hmi-3, hmi-4]
-        modbus: { unit_ids: [1], functions: [write_multiple_registers], write: { holding_registers: [{ range: "100-109", min: 50, max: 250 }] } }
-`;
+const CLIENTS = 64;
 
 /** Runs `cmd args` with stdout to /dev/null; wall seconds and exit code. */
 function timed(cmd: string, args: readonly string[], timeoutMs: number): Promise<{ seconds: number; code: number | null; stderr: string }> {
@@ -66,12 +39,12 @@ export async function benchAuditOffline(ctx: BenchContext): Promise<BenchResult>
   const file = path.join(ROOT, 'bench', 'results', `synthetic-modbus-${process.pid}.pcap`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-bench-audit-'));
   const policyFile = path.join(dir, 'policy.yaml');
-  writeFileSync(policyFile, policy);
+  writeFileSync(policyFile, policyFor({ clients: CLIENTS }));
   const t0 = process.hrtime.bigint();
-  const cap = writeModbusPcap(file, mb * 1e6);
+  const cap = generate({ out: file, mb, clients: CLIENTS, regs: 10, policyOut: null });
   const genS = Number(process.hrtime.bigint() - t0) / 1e9;
   const capMb = cap.bytes / 1e6;
-  ctx.log(`capture: ${capMb.toFixed(1)} MB, ${cap.packets} packets, ${cap.pdus} PDUs, ${cap.flows} flows (generated in ${genS.toFixed(1)} s)`);
+  ctx.log(`capture: ${capMb.toFixed(1)} MB, ${cap.pdus} PDUs, ${CLIENTS} flows (generated in ${genS.toFixed(1)} s)`);
   const rows: { tool: string; command: string; seconds: number; mbps: number; pdups: number; code: number | null }[] = [];
   const pending: string[] = [];
   try {
@@ -99,8 +72,8 @@ export async function benchAuditOffline(ctx: BenchContext): Promise<BenchResult>
   const xj = rows[1] && ts ? ratio(rows[1].mbps, ts.mbps) : NaN;
   return {
     name: 'audit-offline',
-    title: `Offline audit of a ${capMb.toFixed(0)} MB synthetic Modbus TCP capture (${cap.pdus.toLocaleString('en-US')} PDUs, ${cap.flows} flows)`,
-    setup: { captureMb: round(capMb), packets: cap.packets, pdus: cap.pdus, flows: cap.flows },
+    title: `Offline audit of a ${capMb.toFixed(0)} MB synthetic Modbus TCP capture (${cap.pdus.toLocaleString('en-US')} PDUs, ${CLIENTS} flows)`,
+    setup: { captureMb: round(capMb), pdus: cap.pdus, flows: CLIENTS },
     data: rows,
     pending,
     table: {

@@ -16,7 +16,7 @@
  */
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 
-interface Options {
+export interface Options {
   out: string;
   mb: number;
   clients: number;
