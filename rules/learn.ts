@@ -17,6 +17,8 @@
  * Memory grows with distinct facts (pairs, function codes, address ranges, topics), not with the
  * number of observations.
  */
+import { Evidence, type Ranges, type FcStats, type ModbusPair, type MqttPair, type MqttUse, type OpcuaPair, type OtherPair, type AssetSeen } from './learn-model';
+import { dashed, getOr, ipOrder, iso, mergeRanges, num, q, truncName, zoneOf } from './learn-text';
 import { functionName } from '../protocols/modbus/names';
 import type { ModbusTable } from '../protocols/modbus/types';
 import { isServiceName, SERVICES } from '../protocols/opcua/service-table';
@@ -47,87 +49,6 @@ const TABLE_ORDER: readonly ModbusTable[] = ['coils', 'discrete_inputs', 'input_
 /** Distinct ranges kept per table and access before they are merged in place (bounds memory). */
 const MAX_RANGES = 4096;
 
-class Evidence {
-  count = 0;
-  first = Infinity;
-  last = -Infinity;
-  see(ts: number): void {
-    this.count++;
-    if (ts < this.first) this.first = ts;
-    if (ts > this.last) this.last = ts;
-  }
-  text(): string {
-    return `${this.count} seen, first ${iso(this.first)}, last ${iso(this.last)}`;
-  }
-}
-
-interface Ranges {
-  readonly evidence: Evidence;
-  /** "lo-hi" → [lo, hi] */
-  readonly items: Map<string, [number, number]>;
-  minValue: number;
-  maxValue: number;
-}
-
-interface FcStats {
-  readonly evidence: Evidence;
-  /** table accesses made by this FC: "read:holding_registers" → ranges */
-  readonly ranges: Map<string, Ranges>;
-}
-
-interface ModbusPair {
-  readonly evidence: Evidence;
-  readonly units: Map<number, Evidence>;
-  readonly fcs: Map<number, FcStats>;
-  readonly subfunctions: Set<number>;
-  readonly meiTypes: Set<number>;
-}
-
-/** One MQTT client address talking to one broker endpoint. */
-interface MqttPair {
-  readonly evidence: Evidence;
-  readonly clientIds: Map<string, Evidence>;
-  /** topic → evidence of PUBLISHes (and wills) to it */
-  readonly publish: Map<string, MqttUse>;
-  /** topic filter → evidence of SUBSCRIBEs naming it */
-  readonly subscribe: Map<string, MqttUse>;
-  /** Distinct topics/filters dropped at the memory cap. */
-  overflow: number;
-}
-
-interface MqttUse {
-  readonly evidence: Evidence;
-  wills: number;
-  maxQos: number;
-  retained: number;
-}
-
-/** One OPC UA client address talking to one server endpoint. */
-interface OpcuaPair {
-  readonly evidence: Evidence;
-  readonly endpoints: Map<string, Evidence>;
-  readonly policies: Set<string>;
-  readonly modes: Set<string>;
-  readonly identities: Set<string>;
-  /** service name (OPC 10000-4, without "Request") → evidence */
-  readonly services: Map<string, Evidence>;
-  /** "read ns=2;s=X" / "call objectId methodId" → evidence (and numbers written, for writes) */
-  readonly nodes: Map<string, Evidence & { min?: number; max?: number }>;
-  /** Requests whose body was opaque (signed / encrypted channel). */
-  opaque: number;
-  overflow: number;
-}
-
-interface OtherPair {
-  readonly evidence: Evidence;
-  /** e.g. "service ReadRequest" / "topic plant/a" → evidence */
-  readonly facts: Map<string, Evidence>;
-}
-
-interface AssetSeen {
-  readonly ip: string;
-  readonly roles: Set<string>;
-}
 
 const ROLE = {
   modbus: ['modbus-server', 'modbus-client'],
@@ -607,58 +528,9 @@ export class PolicyLearner {
   }
 }
 
-/** Sort and merge touching or overlapping inclusive ranges ([0-9] + [10-19] → [0-19]); never widens across a hole. */
-export function mergeRanges(items: readonly (readonly [number, number])[]): [number, number][] {
-  const sorted = [...items].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const out: [number, number][] = [];
-  for (const [lo, hi] of sorted) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
-
-function zoneOf(ip: string): { name: string; cidr: string } {
-  if (!ip.includes(':')) {
-    const [a, b, c] = ip.split('.');
-    return { name: `net-${a}-${b}-${c}`, cidr: `${a}.${b}.${c}.0/24` };
-  }
-  const groups = expand6(ip).slice(0, 4);
-  return { name: `net6-${groups.join('-')}`, cidr: `${groups.join(':')}::/64` };
-}
-
-function expand6(ip: string): string[] {
-  const [head, tail] = ip.split('::') as [string, string | undefined];
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === undefined || tail === '' ? [] : tail.split(':');
-  const fill = tail === undefined ? [] : new Array<string>(8 - h.length - t.length).fill('0');
-  return [...h, ...fill, ...t].map((g) => g.replace(/^0+(?=.)/, ''));
-}
-
 function nameOf(a: AssetSeen): string {
   const roles = [...a.roles].sort((x, y) => Number(x.endsWith('client')) - Number(y.endsWith('client')) || x.localeCompare(y));
   return truncName(`${SHORT[roles[0]!] ?? 'asset'}-${dashed(a.ip)}`);
 }
 
-const dashed = (ip: string): string => ip.replace(/[.:]/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
-const truncName = (n: string): string => (n.length <= 64 ? n : n.slice(0, 64));
-const q = (s: string): string => JSON.stringify(s);
-const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : '-');
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
-
-function ipOrder(a: string, b: string): number {
-  const pa = a.includes(':') ? [1e6] : a.split('.').map(Number);
-  const pb = b.includes(':') ? [1e6] : b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return a.localeCompare(b);
-}
-
-function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {
-  let v = m.get(k);
-  if (v === undefined) m.set(k, (v = make()));
-  return v;
-}
+export { mergeRanges } from './learn-text';
