@@ -23,7 +23,8 @@ import { compileMqttConduit, compileMqttRule, type CompiledMqttRule } from './ma
 import { compileOpcuaConduit, compileOpcuaRule, type CompiledOpcuaRule } from './matchers/opcua';
 import { compileRelay } from './relay';
 import { compileTls } from './tls';
-import { POLICY_DEFAULTS, type ConduitSpec, type Policy } from './schema/policy';
+import { POLICY_DEFAULTS } from './schema/constants';
+import type { ConduitSpec, Policy } from './schema/policy';
 
 export interface CompileMeta {
   readonly file: string;

@@ -23,7 +23,7 @@ import { functionName } from '../protocols/modbus/names';
 import type { ModbusTable } from '../protocols/modbus/types';
 import { isServiceName, SERVICES } from '../protocols/opcua/service-table';
 
-import { IDENTITY_TYPES, SECURITY_MODES, SECURITY_POLICY_NAMES as SECURITY_POLICIES } from './schema/opcua';
+import { IDENTITY_TYPES, SECURITY_MODES, SECURITY_POLICY_NAMES as SECURITY_POLICIES } from './schema/constants';
 /** OPC UA services that change the server (OPC 10000-4 §5.7, §5.10.4, §5.10.5, §5.11). */
 const UA_WRITES = new Set(['Write', 'Call', 'HistoryUpdate', 'AddNodes', 'AddReferences', 'DeleteNodes', 'DeleteReferences']);
 

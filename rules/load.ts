@@ -1,11 +1,11 @@
 /**
  * Policy text → validated, deep-frozen policy, or diagnostics that point at the offending node
  * (file:line:col, 1-based). Three passes, each only when the previous one is clean:
- * YAML (syntax, duplicate keys) → JSON Schema (ajv against rules/schema) → semantic checks
- * (names resolve, ranges ordered, CIDRs and listens parse, zones agree, no listen clashes).
+ * YAML (syntax, duplicate keys) → JSON Schema (policy.schema.json, precompiled by ajv) →
+ * semantic checks (names resolve, ranges ordered, CIDRs and listens parse, zones agree, no listen clashes).
  */
 import { readFileSync } from 'node:fs';
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { canonicalIp, cidrContains, parseCidr, parseIp, type Cidr } from './address';
 import { parseListen, wildcardOf } from './listen';
@@ -18,7 +18,12 @@ import { checkMqttRule } from './matchers/mqtt';
 import { checkOpcuaRule } from './matchers/opcua';
 import { checkTls } from './tls';
 import { checkRelay } from './relay';
-import { PolicySchema, RULE_BODY_KEYS, type ConduitSpec, type Policy } from './schema/policy';
+import { RULE_BODY_KEYS } from './schema/constants';
+import type { ConduitSpec, Policy } from './schema/policy';
+// ajv's standalone code for policy.schema.json, generated from rules/schema by scripts/gen-schema.ts
+// (drift: test/rules/generated.test.ts): no TypeBox (~200 modules) and no schema compile (~250 ms,
+// ~15 MB of heap) at start-up. Options: POLICY_AJV_OPTIONS there (allErrors, verbose).
+import precompiled from './schema/policy-validator';
 import { closest, didYouMean } from './suggest';
 
 export type { PolicyDiagnostic } from './diagnostics';
@@ -27,12 +32,8 @@ export type LoadResult =
   | { readonly ok: true; readonly policy: Policy; readonly warnings: readonly PolicyDiagnostic[] }
   | { readonly ok: false; readonly errors: readonly PolicyDiagnostic[]; readonly warnings: readonly PolicyDiagnostic[] };
 
-let validator: ReturnType<Ajv['compile']> | null = null;
+const validator = precompiled as unknown as ValidateFunction;
 function validate(data: unknown): ErrorObject[] {
-  if (validator === null) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-    validator = ajv.compile(PolicySchema);
-  }
   return validator(data) ? [] : [...(validator.errors ?? [])];
 }
 

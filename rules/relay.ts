@@ -2,7 +2,8 @@
  * The compiled `relay:` section: driver settings with defaults applied, and trip rules in the
  * form hw/trip-policy.ts evaluates. Pure; built once per policy load.
  */
-import { RELAY_DEFAULTS, type RelaySpec } from './schema/relay';
+import { RELAY_DEFAULTS } from './schema/constants';
+import type { RelaySpec } from './schema/relay';
 
 export type CompiledRelayDriver =
   | {

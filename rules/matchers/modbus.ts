@@ -29,7 +29,8 @@ import {
   type WriteSet,
 } from '../intervals';
 import type { DenyReason } from '../reasons';
-import { DEFAULT_MODBUS_EXCEPTIONS, type ModbusConduitSpec, type ModbusRuleSpec } from '../schema/modbus';
+import { DEFAULT_MODBUS_EXCEPTIONS } from '../schema/constants';
+import type { ModbusConduitSpec, ModbusRuleSpec } from '../schema/modbus';
 import { resolveFunctions } from '../schema/modbus-functions';
 import { allow, deny, type Verdict } from '../verdict';
 

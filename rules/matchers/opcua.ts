@@ -17,7 +17,8 @@ import type { IdentityTokenType, NodeAction, SecurityModeName, ServiceRequest } 
 import { techniqueFor } from '../attack';
 import type { ClientRules, RuleWindow } from '../compiled';
 import type { DenyReason } from '../reasons';
-import { SERVICE_PRESETS, type OpcuaConduitSpec, type OpcuaRuleSpec } from '../schema/opcua';
+import { SERVICE_PRESETS } from '../schema/constants';
+import type { OpcuaConduitSpec, OpcuaRuleSpec } from '../schema/opcua';
 import { allow, deny, type Verdict } from '../verdict';
 
 const POLICY_URI_PREFIX = 'http://opcfoundation.org/UA/SecurityPolicy#';

@@ -4,7 +4,10 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { literals, RangeText } from './common';
+import { DEFAULT_MODBUS_EXCEPTIONS } from './constants';
 import { FUNCTION_NAMES, PRESET_CODES } from './modbus-functions';
+
+export { DEFAULT_MODBUS_EXCEPTIONS } from './constants';
 
 /** Named groups of function codes (MB-AP §5.1 public function codes), declared in ./modbus-functions.ts. */
 export const FUNCTION_PRESETS = PRESET_CODES;
@@ -86,8 +89,6 @@ export const ModbusRuleSchema = Type.Object(
 );
 
 export type ModbusRuleSpec = Static<typeof ModbusRuleSchema>;
-
-export const DEFAULT_MODBUS_EXCEPTIONS = { function: 1, address: 2, value: 3 } as const;
 
 const ExceptionCode = (what: string, dflt: number) =>
   Type.Integer({ minimum: 1, maximum: 255, default: dflt, description: `exception code (MB-AP §7) sent when ${what}; default ${dflt}` });

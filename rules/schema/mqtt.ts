@@ -5,6 +5,9 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { literals } from './common';
+import { MQTT_DEFAULTS } from './constants';
+
+export { MQTT_DEFAULTS } from './constants';
 
 const TopicFilter = (description: string) =>
   Type.String({
@@ -50,8 +53,6 @@ export const MqttRuleSchema = Type.Object(
 );
 
 export type MqttRuleSpec = Static<typeof MqttRuleSchema>;
-
-export const MQTT_DEFAULTS = { v3PublishDeny: 'ack_drop', maxQos: 2, retain: false } as const;
 
 export const MqttConduitSchema = Type.Object(
   {

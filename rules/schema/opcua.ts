@@ -8,37 +8,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { literals } from './common';
 import { SERVICE_NAMES } from '../../protocols/opcua/service-table';
+import { IDENTITY_TYPES, SECURITY_MODES, SECURITY_POLICY_NAMES, SERVICE_PRESETS } from './constants';
 
-/** Short security policy names (OPC 10000-7; URI http://opcfoundation.org/UA/SecurityPolicy#<name>). */
-export const SECURITY_POLICY_NAMES = [
-  'None',
-  'Basic128Rsa15',
-  'Basic256',
-  'Basic256Sha256',
-  'Aes128_Sha256_RsaOaep',
-  'Aes256_Sha256_RsaPss',
-] as const;
-
-export const SECURITY_MODES = ['None', 'Sign', 'SignAndEncrypt'] as const;
-export const IDENTITY_TYPES = ['anonymous', 'username', 'certificate', 'issued'] as const;
-
-/** Named groups of services (OPC 10000-4 service sets). OpenSecureChannel/CloseSecureChannel are channel-level and always allowed. */
-export const SERVICE_PRESETS = {
-  discovery: ['FindServers', 'FindServersOnNetwork', 'GetEndpoints'],
-  session: ['CreateSession', 'ActivateSession', 'CloseSession', 'Cancel'],
-  browse: ['Browse', 'BrowseNext', 'TranslateBrowsePathsToNodeIds', 'RegisterNodes', 'UnregisterNodes'],
-  read: ['Read'],
-  write: ['Write'],
-  call: ['Call'],
-  subscribe: [
-    'CreateSubscription', 'ModifySubscription', 'SetPublishingMode', 'Publish', 'Republish', 'TransferSubscriptions', 'DeleteSubscriptions',
-    'CreateMonitoredItems', 'ModifyMonitoredItems', 'SetMonitoringMode', 'SetTriggering', 'DeleteMonitoredItems',
-  ],
-  history: ['HistoryRead'],
-  'history-update': ['HistoryUpdate'],
-  'node-management': ['AddNodes', 'AddReferences', 'DeleteNodes', 'DeleteReferences'],
-  query: ['QueryFirst', 'QueryNext'],
-} as const satisfies Record<string, readonly string[]>;
+export { IDENTITY_TYPES, SECURITY_MODES, SECURITY_POLICY_NAMES, SERVICE_PRESETS } from './constants';
 
 const ServiceRef = literals([...Object.keys(SERVICE_PRESETS), ...SERVICE_NAMES.filter((s) => s !== 'OpenSecureChannel' && s !== 'CloseSecureChannel')] as string[], {
   title: 'service or preset',

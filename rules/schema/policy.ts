@@ -5,30 +5,14 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoTime, literals, Name } from './common';
+import { POLICY_DEFAULTS, PROTOCOLS, PURDUE_LEVELS } from './constants';
 import { ModbusConduitSchema, ModbusRuleSchema } from './modbus';
 import { RelaySchema } from './relay';
 import { MqttConduitSchema, MqttRuleSchema } from './mqtt';
 import { OpcuaConduitSchema, OpcuaRuleSchema } from './opcua';
 import { TlsSchema } from './tls';
 
-/** Defaults applied by rules/compile.ts; also emitted as `default` in the JSON Schema. */
-export const POLICY_DEFAULTS = {
-  mode: 'enforce',
-  onViolation: 'refuse',
-  audit: { allowed: 'sample', sampleEvery: 100 },
-  limits: {
-    max_connections: 64,
-    max_connections_per_client: 8,
-    idle_timeout_s: 300,
-    max_pending_requests: 16,
-    request_timeout_ms: 5000,
-  },
-  /** Largest frame per protocol when `max_frame_bytes` is not set (Modbus: MB-TCP §3.1.3, 260-byte ADU). */
-  maxFrameBytes: { modbus: 260, opcua: 1_048_576, mqtt: 1_048_576 },
-} as const;
-
-export const PURDUE_LEVELS = [0, 1, 2, 3, 3.5, 4, 5] as const;
-export const PROTOCOLS = ['modbus', 'opcua', 'mqtt'] as const;
+export { POLICY_DEFAULTS, PROTOCOLS, PURDUE_LEVELS, RULE_BODY_KEYS } from './constants';
 
 const Mode = literals(['enforce', 'monitor'] as const, {
   description: 'enforce: refuse violations; monitor: record them and forward anyway',
@@ -121,9 +105,6 @@ const Rule = Type.Object(
   },
   { additionalProperties: false, title: 'rule' },
 );
-
-/** Which rule-body / conduit-option key belongs to which protocol (checked by the loader). */
-export const RULE_BODY_KEYS = { modbus: 'modbus', opcua: 'opcua', mqtt: 'mqtt' } as const;
 
 const Conduit = Type.Object(
   {

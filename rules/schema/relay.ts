@@ -5,22 +5,9 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { literals, Name } from './common';
+import { RELAY_DEFAULTS, RELAY_DRIVERS } from './constants';
 
-/** Defaults applied by rules/relay.ts; also emitted as `default` in the JSON Schema. */
-export const RELAY_DEFAULTS = {
-  heartbeat_ms: 250,
-  watchdog_timeout_ms: 1000,
-  feedback_timeout_ms: 500,
-  feedback_poll_ms: 1000,
-  gpio: { chip: 'gpiochip0', tools: 'v1' },
-  modbus: { port: 502, unit_id: 1, coil: 0, timeout_ms: 500 },
-  sim: { socket: '/run/otgate-relay-sim/relay.sock' },
-} as const;
-
-export const RELAY_DRIVERS = ['gpio', 'modbus', 'sim'] as const;
-
-/** Anomaly families (protocols/common/anomaly.ts). */
-export const ANOMALY_FAMILIES = ['malformed', 'state', 'resource'] as const;
+export { ANOMALY_FAMILIES, RELAY_DEFAULTS, RELAY_DRIVERS } from './constants';
 
 const Line = (description: string) => Type.Integer({ minimum: 0, maximum: 1023, description });
 

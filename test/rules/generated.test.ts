@@ -4,13 +4,17 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { ATTACK_TABLE, Techniques } from '../../rules/attack';
-import { attackDocText, policySchemaText } from '../../scripts/gen-schema';
+import { attackDocText, policySchemaText, policyValidatorText, VALIDATOR_FILE } from '../../scripts/gen-schema';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const regen = 'run `npm run build && node dist/scripts/gen-schema.js`';
 
 test(`policy.schema.json is the generated schema (${regen})`, () => {
   expect(readFileSync(path.join(ROOT, 'policy.schema.json'), 'utf8')).toBe(policySchemaText());
+});
+
+test(`${VALIDATOR_FILE} is the generated validator of that schema (${regen})`, () => {
+  expect(readFileSync(path.join(ROOT, VALIDATOR_FILE), 'utf8')).toBe(policyValidatorText());
 });
 
 test(`docs/attack.md carries the generated technique table (${regen})`, () => {
