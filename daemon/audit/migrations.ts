@@ -4,7 +4,7 @@
  * the previous version intact and two processes opening the same file cannot both apply it.
  * Append new migrations; never edit an applied one.
  */
-import type Database from 'better-sqlite3';
+import type { SqliteDb } from './sqlite';
 
 export interface Migration {
   readonly version: number;
@@ -86,7 +86,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-export function schemaVersion(db: Database.Database): number {
+export function schemaVersion(db: SqliteDb): number {
   const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
   if (has === undefined) return 0;
   const row = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
@@ -94,23 +94,24 @@ export function schemaVersion(db: Database.Database): number {
 }
 
 /** Brings the file to SCHEMA_VERSION; returns the versions applied now (empty when current). */
-export function migrate(db: Database.Database, now: () => number = Date.now): number[] {
+export function migrate(db: SqliteDb, now: () => number = Date.now): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const applied: number[] = [];
-  const step = db.transaction((m: Migration) => {
+  // BEGIN IMMEDIATE takes the write lock first, so the check below cannot race another process.
+  const step = (m: Migration) => db.transaction(() => {
     // Re-checked inside the write lock: another process may have just applied it.
     if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version) !== undefined) return false;
     db.exec(m.sql);
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now());
     return true;
-  });
+  }, 'immediate');
   const current = schemaVersion(db);
   if (current > SCHEMA_VERSION) {
     throw new Error(`audit store schema v${current} is newer than this otgate (v${SCHEMA_VERSION}); upgrade otgate`);
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
-    if (step.immediate(m)) applied.push(m.version);
+    if (step(m)) applied.push(m.version);
   }
   return applied;
 }

@@ -1,6 +1,7 @@
 /**
  * The audit store: decision events, per-minute traffic counters and relay events in one SQLite
- * file (better-sqlite3, WAL).
+ * file (WAL), through the SQLite seam in sqlite.ts: better-sqlite3, or node:sqlite where
+ * better-sqlite3 would abort the process (runtime-check.ts).
  *
  * Writes never happen on the forwarding path: `enqueue` pushes onto a bounded in-memory queue
  * and returns; a timer (flushIntervalMs, unref'd) or a size threshold (batchSize, via
@@ -15,8 +16,7 @@
  * stays consistent either way. `synchronous: 'full'` fsyncs each commit (survives power loss, at
  * one fsync per batch). What a crash can lose is what was still queued: ≤ flushIntervalMs.
  */
-import { sqliteRuntimeProblem } from './runtime-check';
-import Database from 'better-sqlite3';
+import { openSqlite, sqliteBinding, type SqlValue, type SqliteBindingChoice, type SqliteDb, type SqliteStatement } from './sqlite';
 import type { CompiledPolicy } from '../../rules/compiled';
 import type { DecisionEvent, FlowContext, ProtocolName } from '../pipeline/contract';
 import { endpointText } from '../pipeline/events';
@@ -29,10 +29,6 @@ export type {
 import type {
   AuditStoreOptions, AuditLog, StoredEvent, EventQuery, AuditCounts, TrafficFlow, TrafficCounter, TrafficCountRow, TrafficQuery, RelayEventInput, RelayEventRow, RelayEventQuery,
 } from './types';
-
-/** The installed better-sqlite3's version (its package.json), for the runtime check. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const SQLITE_BINDING_VERSION: string = (require('better-sqlite3/package.json') as { version: string }).version;
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -137,10 +133,10 @@ export class AuditStore {
   private violationDropsUnlogged = 0;
   private lastFlushError = '';
 
-  private readonly insertEvent: Database.Statement | null;
-  private readonly upsertCount: Database.Statement | null;
+  private readonly insertEvent: SqliteStatement | null;
+  private readonly upsertCount: SqliteStatement | null;
 
-  private constructor(private readonly db: Database.Database, o: AuditStoreOptions) {
+  private constructor(private readonly db: SqliteDb, o: AuditStoreOptions) {
     this.maxRows = o.maxRows ?? 1_000_000;
     this.maxAgeMs = (o.maxAgeDays ?? 90) * DAY_MS;
     this.maxQueue = Math.max(1, o.maxQueue ?? 20_000);
@@ -171,10 +167,10 @@ export class AuditStore {
   }
 
   static open(path: string, opts: AuditStoreOptions = {}): AuditStore {
-    const problem = sqliteRuntimeProblem(process.version, SQLITE_BINDING_VERSION);
-    if (problem !== null) throw new Error(problem);
+    const choice: SqliteBindingChoice = opts.binding === undefined ? sqliteBinding() : { binding: opts.binding, reason: `${opts.binding} (requested)` };
+    opts.log?.info?.(`audit store ${path}: SQLite via ${choice.reason}`, { binding: choice.binding });
     if (opts.readonly === true) {
-      const db = new Database(path, { readonly: true, fileMustExist: true });
+      const db = openSqlite(path, { readonly: true, binding: choice.binding });
       try {
         db.pragma('busy_timeout = 5000');
         const v = schemaVersion(db);
@@ -186,7 +182,7 @@ export class AuditStore {
       }
       return new AuditStore(db, opts);
     }
-    const db = new Database(path);
+    const db = openSqlite(path, { binding: choice.binding });
     try {
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
@@ -334,8 +330,8 @@ export class AuditStore {
           ins.run(e.ts, e.flow, e.conduit, e.proto, e.src, e.dst, e.clientAsset, e.serverAsset, e.dir, e.verdict, e.action,
             e.rule, e.reason, e.anomaly, e.technique, e.summary, fieldsJson(e.fields), hash);
         }
-        for (const r of counts) up.run(r);
-      })();
+        for (const r of counts) up.run(...r);
+      });
     } catch (err) {
       this.flushErrors++;
       countAuditFlushError();
@@ -430,7 +426,7 @@ export class AuditStore {
   query(q: EventQuery = {}): StoredEvent[] {
     this.flush();
     const where: string[] = [];
-    const args: unknown[] = [];
+    const args: SqlValue[] = [];
     if (q.since !== undefined) where.push('ts >= ?'), args.push(q.since);
     if (q.until !== undefined) where.push('ts < ?'), args.push(q.until);
     if (q.verdict !== undefined) where.push('verdict = ?'), args.push(q.verdict);
@@ -467,7 +463,7 @@ export class AuditStore {
   trafficCounts(q: TrafficQuery = {}): TrafficCountRow[] {
     this.flush();
     const where: string[] = [];
-    const args: unknown[] = [];
+    const args: SqlValue[] = [];
     if (q.since !== undefined) where.push('minute >= ?'), args.push(Math.floor(q.since / MINUTE_MS));
     if (q.until !== undefined) where.push('minute < ?'), args.push(Math.ceil(q.until / MINUTE_MS));
     if (q.conduit !== undefined) where.push('conduit = ?'), args.push(q.conduit);
@@ -491,7 +487,7 @@ export class AuditStore {
 
   relayEvents(q: RelayEventQuery = {}): RelayEventRow[] {
     const where: string[] = [];
-    const args: unknown[] = [];
+    const args: SqlValue[] = [];
     if (q.since !== undefined) where.push('ts >= ?'), args.push(q.since);
     if (q.until !== undefined) where.push('ts < ?'), args.push(q.until);
     if (q.kind !== undefined) where.push('kind = ?'), args.push(q.kind);

@@ -1,5 +1,6 @@
 /** The audit store's public shapes: options, queries and rows (implementation in store.ts). */
 import type { DecisionEvent, ProtocolName } from '../pipeline/contract';
+import type { SqliteBindingName } from './runtime-check';
 
 export interface AuditStoreOptions {
   /** Keep at most this many event rows (the newest). Default 1,000,000. 0 = no cap. */
@@ -25,10 +26,14 @@ export interface AuditStoreOptions {
   readonly readonly?: boolean;
   readonly now?: () => number;
   readonly log?: AuditLog;
+  /** SQLite binding; default: the one runtime-check.ts picks for this runtime (tests set it). */
+  readonly binding?: SqliteBindingName;
 }
 
 /** Structural subset of the winston logger. */
 export interface AuditLog {
+  /** Where present, the store names its SQLite binding here once at open. */
+  info?(message: string, meta?: Record<string, unknown>): unknown;
   warn(message: string, meta?: Record<string, unknown>): unknown;
   error(message: string, meta?: Record<string, unknown>): unknown;
 }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../daemon/audit/sqlite';
 import { AuditStore } from '../../daemon/audit/store';
 import { tempDir } from './audit-fixtures';
 
@@ -63,7 +63,7 @@ test('SIGKILL after a flush loses nothing committed and leaves a consistent file
     expect((await exited).signal).toBe('SIGKILL');
 
     // The WAL is still there (no clean close); opening recovers it.
-    const raw = new Database(dbFile, { readonly: true });
+    const raw = openSqlite(dbFile, { readonly: true }); // the binding the store uses here
     expect((raw.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check)).toEqual(['ok']);
     raw.close();
 
