@@ -80,7 +80,22 @@ export function microInspector(fc: 3 | 16, n: number, envKind: 'noop' | 'daemon'
 if (require.main === module) {
   const fc = Number(process.argv[2] ?? 3) as 3 | 16;
   const n = Number(process.argv[3] ?? 300_000);
-  for (const k of ['noop', 'daemon'] as const) {
+  // A/B in one process: `micro-inspector.js FC N /other/build/dist` loads the other build's copy
+  // of this file (its own modules) and alternates the two, 7 passes each; medians printed.
+  const alt = process.argv[4];
+  if (alt !== undefined) {
+    const other = (require(path.resolve(alt, 'bench', 'micro-inspector.js')) as { microInspector: typeof microInspector }).microInspector;
+    for (const k of ['noop', 'daemon'] as const) {
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        b.push(other(fc, n, k));
+        a.push(microInspector(fc, n, k));
+      }
+      const med = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+      process.stdout.write(`FC ${fc} inspector, ${k} env: this build ${med(a).toFixed(0)} ns/tx, ${alt} ${med(b).toFixed(0)} ns/tx (medians of 7, alternating)\n`);
+    }
+  } else for (const k of ['noop', 'daemon'] as const) {
     const xs = [microInspector(fc, n, k), microInspector(fc, n, k), microInspector(fc, n, k)].sort((a, b) => a - b);
     process.stdout.write(`FC ${fc} inspector, ${k} env: ${xs[1]!.toFixed(0)} ns/tx (min ${xs[0]!.toFixed(0)})\n`);
   }

@@ -1,14 +1,16 @@
 /**
- * `node dist/bench/profile.js [fc] [clients] [seconds]`: runs otgate under Modbus load with
+ * `node dist/bench/profile.js [fc] [clients] [seconds] [otgate|relay|passthrough|inspect|daemon-env]`: runs otgate (or
+ * the Node relay, or a proxy variant of bench/peers/proxy-variant.ts) under Modbus load with
  * `node --cpu-prof` and prints the top functions by self time (the evidence behind every
  * hot-path change). The .cpuprofile stays in bench/results/ for Chrome DevTools.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startGateway } from './lib/gateway';
 import { BENCH, modbusPolicy } from './lib/policy';
 import { peerScript, ROOT, startChild, startPeer } from './lib/proc';
 import { runModbusLoad } from './modbus';
+import { describePinning, pinningFromEnv } from './lib/pin';
 
 interface ProfileNode {
   id: number;
@@ -49,17 +51,28 @@ async function main(): Promise<void> {
   const target = process.argv[5] ?? 'otgate';
   const out = path.join(ROOT, 'bench', 'results', 'profile');
   mkdirSync(out, { recursive: true });
-  const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0']);
+  // Pinned like `npm run bench -- modbus` (BENCH_PIN, bench/lib/pin.ts).
+  const pin = pinningFromEnv();
+  process.stdout.write(`pinning: ${describePinning(pin)}\n`);
+  const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0'], { cpus: pin?.peers });
   const listenPort = await freePort(BENCH.gatewayHost);
-  const prof = ['--cpu-prof', '--cpu-prof-dir', out];
+  // 100 µs sampling (Node's default is 1 ms): enough samples per function at a few thousand tx/s.
+  const prof = ['--cpu-prof', '--cpu-prof-interval', process.env.BENCH_PROF_INTERVAL_US ?? '100', '--cpu-prof-dir', out];
   let r;
   if (target === 'relay') {
-    const relay = await startChild<{ port: number }>(process.execPath, [...prof, peerScript('node-relay'), BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)]);
-    r = await runModbusLoad({ host: BENCH.relayHost, port: relay.ready.port, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client });
+    const relay = await startChild<{ port: number }>(process.execPath, [...prof, peerScript('node-relay'), BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)], { cpus: pin?.forwarder });
+    r = await runModbusLoad({ host: BENCH.relayHost, port: relay.ready.port, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client }, pin?.peers);
     await relay.stop();
+  } else if (target === 'passthrough' || target === 'inspect' || target === 'daemon-env') {
+    // bench/peers/proxy-variant.ts: the proxy with parts switched off (as variants.js).
+    const file = path.join(out, `${target}.yaml`);
+    writeFileSync(file, modbusPolicy({ listenPort, plcPort: server.ready.port }));
+    const v = await startChild<{ port: number }>(process.execPath, [...prof, peerScript('proxy-variant'), target, file, 'hmi-chiller'], { cpus: pin?.forwarder });
+    r = await runModbusLoad({ host: BENCH.gatewayHost, port: v.ready.port, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client }, pin?.peers);
+    await v.stop();
   } else {
-    const gw = await startGateway(modbusPolicy({ listenPort, plcPort: server.ready.port }), { nodeArgs: prof });
-    r = await runModbusLoad({ host: BENCH.gatewayHost, port: listenPort, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client });
+    const gw = await startGateway(modbusPolicy({ listenPort, plcPort: server.ready.port }), { nodeArgs: prof, cpus: pin?.forwarder });
+    r = await runModbusLoad({ host: BENCH.gatewayHost, port: listenPort, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client }, pin?.peers);
     await gw.stop();
   }
   await server.stop();

@@ -11,14 +11,18 @@ import { BENCH, modbusPolicy } from './lib/policy';
 import { cpuUs, startPeer } from './lib/proc';
 import { median, round } from './lib/stats';
 import { runModbusLoad } from './modbus';
+import { describePinning, pinningFromEnv } from './lib/pin';
 
 async function main(): Promise<void> {
   const fc = Number(process.argv[2] ?? 3) as 3 | 16;
   const clients = Number(process.argv[3] ?? 16);
   const rounds = Number(process.argv[4] ?? 3);
   const seconds = Number(process.argv[5] ?? 2);
-  const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0']);
-  const relay = await startPeer<{ port: number }>('node-relay', [BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)]);
+  // Pinned like `npm run bench -- modbus` (BENCH_PIN, bench/lib/pin.ts).
+  const pin = pinningFromEnv();
+  process.stdout.write(`pinning: ${describePinning(pin)}\n`);
+  const server = await startPeer<{ port: number }>('modbus-server', [BENCH.plcHost, '0'], { cpus: pin?.peers });
+  const relay = await startPeer<{ port: number }>('node-relay', [BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)], { cpus: pin?.forwarder });
   const targets: { name: string; host: string; port: number; pid: number }[] = [{ name: 'node-relay', host: BENCH.relayHost, port: relay.ready.port, pid: relay.pid }];
   const stops: (() => Promise<unknown>)[] = [() => relay.stop(), () => server.stop()];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-variants-'));
@@ -28,12 +32,12 @@ async function main(): Promise<void> {
     const port = await freePort(host);
     const file = path.join(dir, `${v}.yaml`);
     writeFileSync(file, modbusPolicy({ listenPort: port, plcPort: server.ready.port }).replace(`listen: ${BENCH.gatewayHost}:`, `listen: ${host}:`));
-    const c = await startPeer<{ port: number }>('proxy-variant', [v, file, 'hmi-chiller']);
+    const c = await startPeer<{ port: number }>('proxy-variant', [v, file, 'hmi-chiller'], { cpus: pin?.forwarder });
     stops.push(() => c.stop());
     targets.push({ name: v, host, port: c.ready.port, pid: c.pid });
   }
   const gport = await freePort(BENCH.gatewayHost);
-  const gw = await startGateway(modbusPolicy({ listenPort: gport, plcPort: server.ready.port }));
+  const gw = await startGateway(modbusPolicy({ listenPort: gport, plcPort: server.ready.port }), { cpus: pin?.forwarder });
   stops.push(() => gw.stop());
   targets.push({ name: 'daemon', host: BENCH.gatewayHost, port: gport, pid: gw.pid });
   const res = new Map<string, { cpu: number[]; txps: number[] }>();
@@ -41,7 +45,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(i + r) % targets.length]!;
       const c0 = cpuUs(t.pid);
-      const x = await runModbusLoad({ host: t.host, port: t.port, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client });
+      const x = await runModbusLoad({ host: t.host, port: t.port, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client }, pin?.peers);
       const e = res.get(t.name) ?? { cpu: [], txps: [] };
       e.cpu.push((cpuUs(t.pid) - c0) / x.txAll);
       e.txps.push(x.txps);

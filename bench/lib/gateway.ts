@@ -16,7 +16,7 @@ export interface BenchGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(policy: string, opts: { logLevel?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv; main?: string } = {}): Promise<BenchGateway> {
+export async function startGateway(policy: string, opts: { logLevel?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv; main?: string; cpus?: string } = {}): Promise<BenchGateway> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-bench-'));
   const policyFile = path.join(dir, 'policy.yaml');
   writeFileSync(policyFile, policy);
@@ -24,7 +24,7 @@ export async function startGateway(policy: string, opts: { logLevel?: string; no
   const child = await startChild<{ line: string }>(
     process.execPath,
     [...(opts.nodeArgs ?? nodeArgsFromEnv('BENCH_OTGATE_NODE_ARGS')), opts.main ?? MAIN, 'run', '--policy', policyFile, '--db', path.join(dir, 'audit.db'), '--log-level', opts.logLevel ?? 'info'],
-    { readyRe: /otgate serving/, env: { OTGATE_STATE_DIR: dir, OTGATE_RUN_DIR: dir, ...opts.env } },
+    { readyRe: /otgate serving/, env: { OTGATE_STATE_DIR: dir, OTGATE_RUN_DIR: dir, ...opts.env }, cpus: opts.cpus },
   );
   const startMs = Number(process.hrtime.bigint() - t0) / 1e6;
   return {

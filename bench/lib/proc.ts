@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pinned } from './pin';
 
 /** dist/ root (this file is dist/bench/lib/proc.js). */
 export const DIST = path.resolve(__dirname, '..', '..');
@@ -31,9 +32,11 @@ export interface Child<T = Record<string, unknown>> {
 export function startChild<T = Record<string, unknown>>(
   cmd: string,
   args: readonly string[],
-  opts: { readyRe?: RegExp; timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: boolean } = {},
+  opts: { readyRe?: RegExp; timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: boolean; cpus?: string } = {},
 ): Promise<Child<T>> {
-  const proc = spawn(cmd, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  // cpus: start on these CPUs only (bench/lib/pin.ts); taskset execs the command, so the pid is the command's.
+  const [file, argv] = pinned(opts.cpus, cmd, args);
+  const proc = spawn(file, argv, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';
   let buf = '';
   const parsed: unknown[] = [];
@@ -124,7 +127,7 @@ export function startChild<T = Record<string, unknown>>(
   });
 }
 
-export const startPeer = <T = Record<string, unknown>>(name: string, args: readonly string[], opts: { stdin?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Child<T>> =>
+export const startPeer = <T = Record<string, unknown>>(name: string, args: readonly string[], opts: { stdin?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number; cpus?: string } = {}): Promise<Child<T>> =>
   startChild<T>(process.execPath, [peerScript(name), ...args], opts);
 
 /** Resident set size of a process, in MB (Linux /proc). */

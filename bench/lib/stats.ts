@@ -64,3 +64,18 @@ export const median = (xs: readonly number[]): number => {
 export const round = (x: number, digits = 1): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
 
 export const ratio = (a: number, b: number): number => (b > 0 && Number.isFinite(a) ? round(a / b, 2) : NaN);
+
+/** Median and range of a set of per-round figures (NaN entries ignored): the noise of a ratio. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export const spread = (xs: readonly number[]): Spread => {
+  const s = xs.filter((x) => Number.isFinite(x));
+  if (s.length === 0) return { median: NaN, min: NaN, max: NaN };
+  return { median: round(median(s), 2), min: round(Math.min(...s), 2), max: round(Math.max(...s), 2) };
+};
+
+export const fmtSpread = (s: Spread): string => (Number.isFinite(s.median) ? `×${s.median} (${s.min}–${s.max})` : '-');

@@ -22,15 +22,16 @@ export interface Target {
 export const SOCAT = '/usr/bin/socat';
 
 /** Plain relays in front of `up`: the Node pipe relay and (when installed) socat. */
-export async function startRelays(up: { host: string; port: number }, hosts: { node: string; socat: string }): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
+/** `cpus`: pin both relays there (bench/lib/pin.ts; socat's per-connection forks inherit it). */
+export async function startRelays(up: { host: string; port: number }, hosts: { node: string; socat: string }, cpus?: string): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
   const children: Child[] = [];
   const targets: Target[] = [];
-  const relay = await startPeer<{ port: number }>('node-relay', [hosts.node, '0', up.host, String(up.port)]);
+  const relay = await startPeer<{ port: number }>('node-relay', [hosts.node, '0', up.host, String(up.port)], { cpus });
   children.push(relay);
   targets.push({ name: 'node-relay', host: hosts.node, port: relay.ready.port, pid: relay.pid });
   if (existsSync(SOCAT)) {
     const port = await freePort(hosts.socat);
-    const socat = await startChild(SOCAT, ['-d', '-d', `TCP-LISTEN:${port},bind=${hosts.socat},reuseaddr,fork,nodelay,backlog=2048`, `TCP:${up.host}:${up.port},nodelay`], { readyRe: /listening on/ });
+    const socat = await startChild(SOCAT, ['-d', '-d', `TCP-LISTEN:${port},bind=${hosts.socat},reuseaddr,fork,nodelay,backlog=2048`, `TCP:${up.host}:${up.port},nodelay`], { readyRe: /listening on/, cpus });
     children.push(socat);
     targets.push({ name: 'socat', host: hosts.socat, port });
   }
@@ -63,12 +64,13 @@ export interface TargetFigures {
 /**
  * Run `rounds` rounds; in each, every target once, in an order rotated per round (so no target
  * always runs first after a quiet spell). Histograms merge across rounds; tx/s is the median.
+ * `perRound` keeps every round's own result (in round order) for the spread of per-round ratios.
  */
 export async function interleave(
   targets: readonly Target[],
   rounds: number,
   runOne: (t: Target) => Promise<Omit<RoundResult, 'target' | 'load'>>,
-): Promise<{ figures: TargetFigures[]; loads: number[] }> {
+): Promise<{ figures: TargetFigures[]; loads: number[]; perRound: ReadonlyMap<TargetName, readonly RoundResult[]> }> {
   const per = new Map<TargetName, RoundResult[]>();
   const loads: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -109,5 +111,5 @@ export async function interleave(
         }
       : f,
   );
-  return { figures, loads };
+  return { figures, loads, perRound: per };
 }

@@ -3,6 +3,8 @@
  * Modbus masters poll. Warm-up first (not recorded), then a measured phase bounded by both a
  * time and a transaction count. Prints one JSON line: {tx, seconds, txps, errors, hist}.
  * Usage: node modbus-load.js '{"host":..,"port":..,"clients":16,"fc":3,"warmupMs":300,"durationMs":2000,"maxTx":1e6,"localAddress":"127.0.20.11"}'
+ *    or: node modbus-load.js --serve   → prints {"ready":true}, then runs one spec per stdin line
+ *        (one JSON result line each): one process for a whole benchmark, no start-up per round.
  */
 import net from 'node:net';
 import { Histogram } from '../lib/stats';
@@ -136,7 +138,33 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   return { tx, txAll, seconds, txps: tx / seconds, errors, hist: hist.sparse() };
 }
 
-if (require.main === module) {
+function serve(): void {
+  let buf = '';
+  let queue = Promise.resolve();
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (line.trim() === '') continue;
+      queue = queue.then(() =>
+        run(JSON.parse(line) as LoadSpec).then(
+          (r) => void process.stdout.write(`${JSON.stringify(r)}\n`),
+          (err: Error) => void process.stdout.write(`${JSON.stringify({ error: err.message })}\n`),
+        ),
+      );
+    }
+  });
+  process.stdin.on('end', () => void queue.then(() => process.exit(0)));
+  process.on('SIGTERM', () => process.exit(0));
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+}
+
+if (require.main === module && process.argv[2] === '--serve') {
+  serve();
+} else if (require.main === module) {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
   run(spec).then(
     (r) => {

@@ -21,6 +21,7 @@ import {
 import { wellFormedResponseSize } from '../../protocols/modbus/decode';
 import type { ModbusRequest, ModbusResponse } from '../../protocols/modbus/types';
 import { evaluateModbus } from '../../rules/matchers/modbus';
+import type { ClientRules } from '../../rules/compiled';
 import type { Verdict } from '../../rules/verdict';
 import type { ActionSink, DecisionEvent, FlowContext, InspectorFactory, PipelineEnv, ProtocolInspector } from './contract';
 import { makeEvent, viewOf, type FlowView } from './events';
@@ -42,6 +43,8 @@ class ModbusInspector implements ProtocolInspector {
   /** The flow's view of the running policy, rebuilt only when a reload swapped the policy. */
   private view: FlowView;
   private maxAdu: number;
+  /** This client's rules on the conduit (a lookup by address in the frozen policy), per view. */
+  private rules: ClientRules | null;
 
   constructor(
     private readonly ctx: FlowContext,
@@ -51,6 +54,7 @@ class ModbusInspector implements ProtocolInspector {
     this.tally = ctx.passive ? null : env.flowCounter?.(ctx) ?? null;
     this.view = viewOf(ctx, env.policy());
     this.maxAdu = maxAduOf(this.view);
+    this.rules = this.view.conduit?.rulesFor(ctx.client.ip) ?? null;
     const conduit = this.view.conduit;
     this.tx = new ModbusTransactions(
       conduit?.limits.maxPendingRequests ?? DEFAULT_PENDING,
@@ -120,7 +124,7 @@ class ModbusInspector implements ProtocolInspector {
   private onRequest(view: FlowView, req: ModbusRequest, dir: Direction, buf: Buffer, pending: number, off: number): boolean {
     const env = this.env;
     const now = env.now();
-    const verdict: Verdict | null = view.policy === null ? null : evaluateModbus(view.conduit?.rulesFor(this.ctx.client.ip) ?? null, req, now);
+    const verdict: Verdict | null = view.policy === null ? null : evaluateModbus(this.rules, req, now);
 
     if (verdict !== null) this.tally?.(FC_SERVICE[req.fc] ?? `fc${req.fc}`, verdict.allow ? 'allow' : 'deny');
     if (verdict === null || verdict.allow) {
@@ -212,12 +216,13 @@ class ModbusInspector implements ProtocolInspector {
     return false;
   }
 
-  /** viewOf() per chunk allocated an object per frame; the policy object only changes on reload. */
+  /** viewOf() per chunk allocated an object per frame; the policy object only changes on reload (so do the client's rules). */
   private currentView(): FlowView {
     const policy = this.env.policy();
     if (policy !== this.view.policy) {
       this.view = viewOf(this.ctx, policy);
       this.maxAdu = maxAduOf(this.view);
+      this.rules = this.view.conduit?.rulesFor(this.ctx.client.ip) ?? null;
     }
     return this.view;
   }

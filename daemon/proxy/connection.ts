@@ -31,9 +31,18 @@ export class ProxyConnection {
   private readonly inspector: ProtocolInspector;
   private closed = false;
   private upConnected = false;
+  /**
+   * Idle timeout without a socket timer: `socket.setTimeout` re-arms a timer (timer-list unlink
+   * + append + a libuv clock read) on every read and every write, twice per transaction. Instead
+   * the client side's traffic sets a flag and the proxy's 1 s tick (tick()) checks it, so the
+   * timeout fires 0–1 s after `idle_timeout_s` (a policy value in whole seconds).
+   */
+  private active = false;
+  private lastActive: number;
 
   constructor(readonly client: net.Socket, private readonly o: ConnectionOptions) {
     client.setNoDelay(true);
+    this.lastActive = o.env.now();
     client.pause(); // nothing is read until the device side is up
     const up = (o.connectUpstream ?? plainConnector)(o.upstream.host, o.upstream.port);
     const upstream = up.socket;
@@ -60,20 +69,28 @@ export class ProxyConnection {
       if (!this.upConnected) this.connectionEvent(up.failure(), err.code ?? String(err));
       this.close();
     });
-    if (o.idleTimeoutMs > 0) {
-      client.setTimeout(o.idleTimeoutMs, () => {
-        this.connectionEvent(GatewayAnomalies.idle_timeout, `idle for ${o.idleTimeoutMs} ms`);
-        this.close();
-      });
-    }
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
+  /** About once a second (ProxyServer): the idle timeout, then the inspector's own timeouts. */
   tick(now: number): void {
-    if (!this.closed) this.guard(() => this.inspector.tick(now));
+    if (this.closed) return;
+    const idleMs = this.o.idleTimeoutMs;
+    if (idleMs > 0) {
+      if (this.active) {
+        this.active = false;
+        this.lastActive = now;
+      } else if (now - this.lastActive >= idleMs) {
+        // As socket.setTimeout counted it: nothing read from, nor written to, the client.
+        this.connectionEvent(GatewayAnomalies.idle_timeout, `idle for ${idleMs} ms`);
+        this.close();
+        return;
+      }
+    }
+    this.guard(() => this.inspector.tick(now));
   }
 
   close(): void {
@@ -90,6 +107,7 @@ export class ProxyConnection {
   /** guard() inlined: no closure per chunk on the forwarding path. */
   private feed(dir: Direction, chunk: Buffer): void {
     if (this.closed) return;
+    if (dir === 'c2s') this.active = true;
     try {
       this.inspector.feed(dir, chunk);
     } catch (err) {
@@ -100,6 +118,7 @@ export class ProxyConnection {
   /** Write toward `to`; when its buffer is full, stop reading from `from` until it drains. */
   private write(to: net.Socket, from: net.Socket, bytes: Buffer): void {
     if (this.closed || to.destroyed) return;
+    if (to === this.client) this.active = true;
     if (!to.write(bytes)) {
       from.pause();
       to.once('drain', () => from.resume());
