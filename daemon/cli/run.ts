@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { App, PolicyLoadError } from '../app';
 import { createFirewallHooks } from '../firewall';
+import { scheduleIdleGc } from '../idle-gc';
 import { createLogger } from '../log';
 import { defaultSocketPath } from '../control/client';
 import { defaultDbPath } from '../paths';
@@ -41,6 +42,11 @@ export function registerRun(program: Command): void {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGHUP', () => void app.reload());
+      // Start-up and reloads leave V8's young generation grown; give it back once idle (idle-gc.ts).
+      let idleGc = scheduleIdleGc(() => app.proxy.openConnections() === 0);
+      process.on('SIGHUP', () => void app.reload().then(() => {
+        idleGc.cancel();
+        idleGc = scheduleIdleGc(() => app.proxy.openConnections() === 0);
+      }));
     });
 }
