@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import type { CompiledPolicy } from '../../rules/compiled';
 import type { DecisionEvent } from '../pipeline/contract';
 import { PassiveRunner, type PassiveOptions, type PassiveStats } from './passive-runner';
+import { readCaptureRanges } from './capture-reader';
 import { readCaptureFile } from './pcap-source';
 
 export interface AnalyzeResult {
@@ -30,7 +31,10 @@ export async function analyzeCaptures(
   const warnings: string[] = [];
   for (const f of files) {
     fileBytes += statSync(f).size;
-    const r = await readCaptureFile(f, (ts, link, frame) => runner.packet(ts, link, frame), opts.filter ?? '');
+    // Without a filter the lean reader hands over frames as places in its chunk (no view per frame).
+    const r = opts.filter
+      ? await readCaptureFile(f, (ts, link, frame) => runner.packet(ts, link, frame), opts.filter)
+      : readCaptureRanges(f, (ts, link, buf, start, end) => runner.packetAt(ts, link, buf, start, end));
     if (r.stopped) warnings.push(`${f}: read stopped early: ${r.stopped}`);
   }
   runner.finish();

@@ -48,8 +48,9 @@ const COMMON = new Set(['ts', 'src', 'dst', 'flow', 'proto', 'dir', 'anomaly', '
 /**
  * A growable byte buffer that JSON lines are encoded into directly. Building each line as a
  * string and then encoding it cost more than decoding the capture (V8 flattens the
- * concatenated string before encoding); plain ASCII, which is nearly all of an audit line, is
- * copied byte by byte here, numbers are written digit by digit.
+ * concatenated string before encoding); pre-encoded pieces are copied in with one
+ * `TypedArray.set` (a memmove: ~20 ns whatever the length, where a JS byte loop costs
+ * ~1.5 ns a byte), numbers are written digit by digit.
  */
 export class LineBuffer {
   buf: Buffer;
@@ -78,11 +79,11 @@ export class LineBuffer {
     this.off += this.buf.write(s, this.off);
   }
 
-  /** Pre-encoded bytes. */
+  /** Pre-encoded bytes: whole arrays only (a view costs an allocation; see HeadCache runs). */
   bytes(a: Uint8Array): void {
     const n = a.length;
     this.room(n);
-    if (n > 24) {
+    if (n > 8) {
       this.buf.set(a, this.off);
       this.off += n;
       return;
@@ -141,11 +142,24 @@ export class LineBuffer {
 
   /** A non-negative safe integer, digits only. */
   uint(v: number): void {
-    let len = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) len++;
-    this.room(len);
+    this.room(16);
     const b = this.buf;
-    let p = this.off + len;
+    const o = this.off;
+    if (v < 10) {
+      b[o] = 0x30 + v;
+      this.off = o + 1;
+      return;
+    }
+    if (v < 100) {
+      const q = (v / 10) | 0;
+      b[o] = 0x30 + q;
+      b[o + 1] = 0x30 + v - q * 10;
+      this.off = o + 2;
+      return;
+    }
+    let len = 3;
+    for (let t = v; t >= 1000; t = Math.floor(t / 10)) len++;
+    let p = o + len;
     this.off = p;
     while (v >= 10) {
       const q = Math.floor(v / 10);
@@ -161,30 +175,11 @@ export class LineBuffer {
   }
 }
 
-/**
- * Text that repeats from line to line, built once: `,"src":…,"dir":"…","anomaly":` per flow and
- * direction, `,"key":` per protocol field name (null for a name that clashes with a common
- * field). Bounded: past the cap, entries are dropped and built again.
- */
 const CACHE_MAX = 4096;
-type Prefix = { src: string; dst: string; proto: string; text: Buffer };
-/** By flow id, one map per direction (no key text built per line). */
-const requestPrefixes = new Map<string, Prefix>();
-const responsePrefixes = new Map<string, Prefix>();
+/** `,"key":` per protocol field name (null for a name that clashes with a common field). */
 const keyText = new Map<string, Buffer | null>();
 /** Short string values (function names, tables, topics) as quoted UTF-8. */
 const quoted = new Map<string, Buffer>();
-
-function prefixOf(e: DecisionEvent): Buffer {
-  // Addresses, flow ids, protocol names and directions are otgate's own (digits, letters, . : [ ] _ -): written as they are.
-  const prefixes = e.dir === 'request' ? requestPrefixes : responsePrefixes;
-  const hit = prefixes.get(e.flow);
-  if (hit !== undefined && hit.src === e.src && hit.dst === e.dst && hit.proto === e.proto) return hit.text;
-  const text = Buffer.from(`,"src":"${e.src}","dst":"${e.dst}","flow":"${e.flow}","proto":"${e.proto}","dir":"${e.dir}","anomaly":`);
-  if (prefixes.size >= CACHE_MAX) prefixes.clear();
-  prefixes.set(e.flow, { src: e.src, dst: e.dst, proto: e.proto, text });
-  return text;
-}
 
 function keyOf(k: string): Buffer | null {
   let t = keyText.get(k);
@@ -204,6 +199,118 @@ function strInto(v: string, out: LineBuffer): void {
     quoted.set(v, q);
   }
   out.bytes(q);
+}
+
+/**
+ * What repeats from line to line on one flow and direction, kept to be copied instead of
+ * encoded again:
+ * - `lead`: `,"src":…,"dir":"…","anomaly":…` and, with a policy, verdict, rule and reason, for
+ *   the last anomaly/verdict/rule/reason seen (nearly every PDU of a flow has the same);
+ * - `tpls`: a few templates, each the protocol fields of an earlier line as written, with each
+ *   field's name, value and place in it (Slot). A field whose name and primitive value equal
+ *   its slot's is written by copying the slot's bytes (JSON.stringify prints equal primitives
+ *   alike); a run of such fields goes out as one copy. Numbers that change (transaction ids,
+ *   addresses) are simply written afresh; a field whose name or text differs from the
+ *   template's switches to another template that has it (FC 3 and FC 6 lines interleave),
+ *   or, when none has, the line becomes a template (at most TPL_MAX per head).
+ * Bounded: past CACHE_MAX flows per direction the map is dropped and built again.
+ */
+interface Head {
+  readonly src: string;
+  readonly dst: string;
+  readonly proto: string;
+  /** `,"src":"…","dst":"…","flow":"…","proto":"…","dir":"…","anomaly":` */
+  readonly prefix: Buffer;
+  withPolicy: boolean;
+  anomaly: string | null;
+  verdict: string | null;
+  rule: string | null;
+  reason: string | null;
+  lead: Buffer;
+  readonly tpls: Tpl[];
+  lines: number;
+  builds: number;
+  /** Field name → how often its text value missed every template (a topic that keeps changing). */
+  churn: Map<string, number> | null;
+}
+
+interface Tpl {
+  readonly bytes: Buffer;
+  readonly slots: readonly Slot[];
+}
+
+interface Slot {
+  readonly key: string;
+  /** `,"key":` (never null: templates are built only from lines without clashing names). */
+  readonly kt: Buffer;
+  /** The primitive value the template holds; NEVER for values that are always written afresh. */
+  readonly val: unknown;
+  /** The slot's bytes in the template: [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /** Runs of reused slots that start here, as views of the template: runs[last slot - this one]. */
+  runs: (Uint8Array | undefined)[] | null;
+}
+
+const NEVER = Symbol('written afresh');
+const TPL_MAX = 4;
+/** Misses before a field's text value stops being kept in templates. */
+const CHURN_MAX = 4;
+const NO_TPL: Tpl = Object.freeze({ bytes: Buffer.alloc(0), slots: [] });
+/** By flow id, one map per direction (no key text built per line). */
+const requestHeads = new Map<string, Head>();
+const responseHeads = new Map<string, Head>();
+/** Offsets of the slots of the line being written, relative to the start of its fields. */
+let pos = new Int32Array(64);
+/** Names of the fields of the line being written whose text value no template had: [0, nMissed). */
+const missedKeys: string[] = [];
+let nMissed = 0;
+const statusScratch = new LineBuffer(1 << 10);
+
+function headOf(e: DecisionEvent): Head {
+  // Addresses, flow ids, protocol names and directions are otgate's own (digits, letters, . : [ ] _ -): written as they are.
+  const heads = e.dir === 'request' ? requestHeads : responseHeads;
+  const hit = heads.get(e.flow);
+  if (hit !== undefined && hit.src === e.src && hit.dst === e.dst && hit.proto === e.proto) return hit;
+  const prefix = Buffer.from(`,"src":"${e.src}","dst":"${e.dst}","flow":"${e.flow}","proto":"${e.proto}","dir":"${e.dir}","anomaly":`);
+  const h: Head = {
+    src: e.src, dst: e.dst, proto: e.proto, prefix,
+    withPolicy: false, anomaly: null, verdict: null, rule: null, reason: null, lead: prefix,
+    tpls: [], lines: 0, builds: 0, churn: null,
+  };
+  h.lead = leadOf(h, e, false);
+  if (heads.size >= CACHE_MAX) heads.clear();
+  heads.set(e.flow, h);
+  return h;
+}
+
+/** The head's `lead` for this event's anomaly, verdict, rule and reason (rebuilt when they changed). */
+function leadFor(h: Head, e: DecisionEvent, withPolicy: boolean): Buffer {
+  if (h.anomaly === e.anomaly && h.withPolicy === withPolicy && (!withPolicy || (h.verdict === e.verdict && h.rule === e.rule && h.reason === e.reason))) return h.lead;
+  return (h.lead = leadOf(h, e, withPolicy));
+}
+
+function leadOf(h: Head, e: DecisionEvent, withPolicy: boolean): Buffer {
+  h.anomaly = e.anomaly;
+  h.withPolicy = withPolicy;
+  h.verdict = e.verdict;
+  h.rule = e.rule;
+  h.reason = e.reason;
+  const out = statusScratch;
+  out.off = 0;
+  out.bytes(h.prefix);
+  // Anomaly, verdict and reason codes are otgate's own: written as they are. Rule names are the user's.
+  if (e.anomaly === null) out.bytes(NULL);
+  else out.raw(`"${e.anomaly}"`);
+  if (withPolicy) {
+    if (e.verdict === null) out.bytes(VERDICT_NULL);
+    else out.raw(`,"verdict":"${e.verdict}","rule":`);
+    if (e.rule === null) out.bytes(NULL);
+    else strInto(e.rule, out);
+    if (e.reason === null) out.bytes(REASON_NULL);
+    else out.raw(`,"reason":"${e.reason}"`);
+  }
+  return Buffer.from(out.buf.subarray(0, out.off));
 }
 
 const scratch = new LineBuffer(1 << 12);
@@ -227,70 +334,191 @@ export function auditJson(e: DecisionEvent, withPolicy: boolean): string {
 export function writeAuditJson(e: DecisionEvent, withPolicy: boolean, out: LineBuffer): void {
   const start = out.off;
   tsInto(e.ts, out);
-  out.bytes(prefixOf(e));
-  // Anomaly, verdict and reason codes are otgate's own: written as they are. Rule names are the user's.
-  if (e.anomaly === null) out.bytes(NULL);
-  else out.raw(`"${e.anomaly}"`);
-  if (withPolicy) {
-    if (e.verdict === null) out.bytes(VERDICT_NULL);
-    else if (e.verdict === 'allow') out.bytes(VERDICT_ALLOW);
-    else out.raw(`,"verdict":"${e.verdict}","rule":`);
-    if (e.rule === null) out.bytes(NULL);
-    else strInto(e.rule, out);
-    if (e.reason === null) out.bytes(REASON_NULL);
-    else out.raw(`,"reason":"${e.reason}"`);
-  }
-  const f = e.fields;
-  for (const k in f) {
-    const v = f[k];
-    const kt = keyOf(k);
-    if (kt === null) return fallback(e, withPolicy, out, start);
-    switch (typeof v) {
-      case 'number':
-        out.bytes(kt);
-        out.num(v);
-        break;
-      case 'string':
-        out.bytes(kt);
-        strInto(v, out);
-        break;
-      case 'boolean':
-        out.bytes(kt);
-        out.bytes(v ? TRUE : FALSE);
-        break;
-      case 'undefined':
-      case 'function':
-      case 'symbol':
-        break; // JSON.stringify leaves these keys out
-      case 'object':
-        if (v === null) {
-          out.bytes(kt);
-          out.bytes(NULL);
-        } else if (Buffer.isBuffer(v)) return fallback(e, withPolicy, out, start);
-        else {
-          out.bytes(kt);
-          out.utf8(JSON.stringify(v));
-        }
-        break;
-      default:
-        return fallback(e, withPolicy, out, start); // bigint: let JSON.stringify decide, as before
-    }
+  const h = headOf(e);
+  out.bytes(leadFor(h, e, withPolicy));
+  if (!fieldsInto(h, e.fields, out)) {
+    out.off = start;
+    out.utf8(JSON.stringify(auditLine(e, withPolicy)));
+    return;
   }
   out.byte(0x7d);
 }
 
-function fallback(e: DecisionEvent, withPolicy: boolean, out: LineBuffer, start: number): void {
-  out.off = start;
-  out.utf8(JSON.stringify(auditLine(e, withPolicy)));
+/** True when slot `s` can give `v`'s bytes, or `v` is a number (changed numbers are expected). */
+const serves = (s: Slot, v: unknown): boolean => s.val === v || s.val === NEVER || typeof v === 'number' || (typeof v === 'object' && v !== null);
+
+/** The protocol fields, reusing the head's templates where name and value repeat; false: use the fallback. */
+function fieldsInto(h: Head, f: Readonly<Record<string, unknown>>, out: LineBuffer): boolean {
+  const tpls = h.tpls;
+  let t = tpls.length > 0 ? tpls[0]! : NO_TPL;
+  let slots = t.slots;
+  const base = out.off;
+  let i = 0;
+  let runFrom = -1;
+  let missed = false;
+  nMissed = 0;
+  for (const k in f) {
+    const v = f[k];
+    let s: Slot | undefined = slots[i];
+    if (s !== undefined && s.key === k && s.val === v) {
+      if (runFrom < 0) runFrom = i;
+      i++;
+      continue;
+    }
+    if (s === undefined || s.key !== k || !serves(s, v)) {
+      const alt = altFor(tpls, t, i, k, v);
+      if (alt !== null) {
+        if (runFrom >= 0) {
+          runInto(t, runFrom, i - 1, out, base);
+          runFrom = -1;
+        }
+        t = alt;
+        slots = t.slots;
+        s = slots[i]!;
+      } else {
+        missed = true;
+        if (s !== undefined && s.key === k) missedKeys[nMissed++] = k;
+        else s = undefined;
+      }
+    }
+    if (s !== undefined && s.val === v) {
+      if (runFrom < 0) runFrom = i;
+      i++;
+      continue;
+    }
+    if (runFrom >= 0) {
+      runInto(t, runFrom, i - 1, out, base);
+      runFrom = -1;
+    }
+    if (i >= pos.length) {
+      const next = new Int32Array(pos.length * 2);
+      next.set(pos);
+      pos = next;
+    }
+    pos[i] = out.off - base;
+    const kt = s !== undefined ? s.kt : keyOf(k);
+    if (kt === null || !valueInto(kt, v, out)) return false;
+    i++;
+  }
+  if (runFrom >= 0) runInto(t, runFrom, i - 1, out, base);
+  h.lines++;
+  // A head whose lines keep missing stops building (bounded work whatever the traffic).
+  if (missed && (h.builds < 16 || h.builds * 4 < h.lines)) build(h, f, out, base, i);
+  return true;
+}
+
+/** Another template whose slot `i` serves field `k` = `v` (one holding `v` itself first), or null. */
+function altFor(tpls: readonly Tpl[], cur: Tpl, i: number, k: string, v: unknown): Tpl | null {
+  let fallback: Tpl | null = null;
+  for (let j = 0; j < tpls.length; j++) {
+    const u = tpls[j]!;
+    if (u === cur) continue;
+    const s = u.slots[i];
+    if (s === undefined || s.key !== k) continue;
+    if (s.val === v) return u;
+    if (fallback === null && serves(s, v)) fallback = u;
+  }
+  return fallback;
+}
+
+/** Copy slots a..b of template `t` (one view per run, kept on slot a: runs[b - a]). */
+function runInto(t: Tpl, a: number, b: number, out: LineBuffer, base: number): void {
+  const slots = t.slots;
+  const s = slots[a]!;
+  let runs = s.runs;
+  if (runs === null) runs = s.runs = [];
+  let run = runs[b - a];
+  if (run === undefined) run = runs[b - a] = t.bytes.subarray(s.start, slots[b]!.end);
+  const shift = out.off - base - s.start;
+  for (let j = a; j <= b; j++) pos[j] = slots[j]!.start + shift;
+  out.bytes(run);
+}
+
+/**
+ * Make the line just written (`count` fields at out.buf[base, out.off)) a template of the
+ * head, in place of the newest one when TPL_MAX are kept. A field whose text kept missing
+ * every template (an MQTT topic, say) is held as NEVER: written afresh, never a miss.
+ */
+function build(h: Head, f: Readonly<Record<string, unknown>>, out: LineBuffer, base: number, count: number): void {
+  let churn = h.churn;
+  for (let j = 0; j < nMissed; j++) {
+    const k = missedKeys[j]!;
+    churn ??= h.churn = new Map();
+    churn.set(k, (churn.get(k) ?? 0) + 1);
+  }
+  const end = out.off - base;
+  const slots: Slot[] = [];
+  let i = 0;
+  for (const key in f) {
+    const v = f[key];
+    const t = typeof v;
+    const never = t === 'function' || t === 'symbol' || (t === 'object' && v !== null) || (churn !== null && (churn.get(key) ?? 0) >= CHURN_MAX);
+    slots.push({ key, kt: keyOf(key)!, val: never ? NEVER : v, start: pos[i]!, end: i + 1 < count ? pos[i + 1]! : end, runs: null });
+    i++;
+  }
+  const t: Tpl = { bytes: Buffer.from(out.buf.subarray(base, out.off)), slots };
+  if (h.tpls.length < TPL_MAX) h.tpls.push(t);
+  else h.tpls[TPL_MAX - 1] = t;
+  h.builds++;
+}
+
+/** `,"key":value` for one field (nothing for values JSON.stringify leaves out); false: use the fallback. */
+function valueInto(kt: Buffer, v: unknown, out: LineBuffer): boolean {
+  switch (typeof v) {
+    case 'number':
+      out.bytes(kt);
+      out.num(v);
+      return true;
+    case 'string':
+      out.bytes(kt);
+      strInto(v, out);
+      return true;
+    case 'boolean':
+      out.bytes(kt);
+      out.bytes(v ? TRUE : FALSE);
+      return true;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return true; // JSON.stringify leaves these keys out
+    case 'object':
+      if (v === null) {
+        out.bytes(kt);
+        out.bytes(NULL);
+        return true;
+      }
+      if (Buffer.isBuffer(v)) return false;
+      out.bytes(kt);
+      if (!intArrayInto(v, out)) out.utf8(JSON.stringify(v));
+      return true;
+    default:
+      return false; // bigint: let JSON.stringify decide, as before
+  }
+}
+
+/** `JSON.stringify(v)` for a plain array of safe integers (register values); false for anything else. */
+function intArrayInto(v: object, out: LineBuffer): boolean {
+  if (!Array.isArray(v) || (v as { toJSON?: unknown }).toJSON !== undefined) return false;
+  const start = out.off;
+  out.byte(0x5b);
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== 'number' || !Number.isSafeInteger(x)) {
+      out.off = start;
+      return false;
+    }
+    if (i > 0) out.byte(0x2c);
+    out.num(x);
+  }
+  out.byte(0x5d);
+  return true;
 }
 
 const NULL = Buffer.from('null');
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const VERDICT_NULL = Buffer.from(',"verdict":null,"rule":');
-const VERDICT_ALLOW = Buffer.from(',"verdict":"allow","rule":');
 const REASON_NULL = Buffer.from(',"reason":null');
-const ZEROS = ['', '0', '00', '000', '0000', '00000'].map((z) => Buffer.from(z));
 /** `{"ts":<seconds>` for the last whole second seen: capture times advance slowly. */
 let lastSec = -1;
 let lastHead = Buffer.from('{"ts":');
@@ -313,16 +541,19 @@ function tsInto(ms: number, out: LineBuffer): void {
   }
   out.bytes(lastHead);
   if (frac === 0) return;
-  let width = 6;
-  while (frac % 10 === 0) {
-    frac /= 10;
-    width--;
+  // ".dddddd", then the trailing zeros taken off again.
+  out.room(7);
+  const b = out.buf;
+  let o = out.off;
+  b[o] = 0x2e;
+  for (let i = 6; i > 0; i--) {
+    const q = (frac / 10) | 0;
+    b[o + i] = 0x30 + frac - q * 10;
+    frac = q;
   }
-  out.byte(0x2e);
-  let digits = 1;
-  for (let t = frac; t >= 10; t = Math.floor(t / 10)) digits++;
-  out.bytes(ZEROS[width - digits]!);
-  out.uint(frac);
+  o += 7;
+  while (b[o - 1] === 0x30) o--;
+  out.off = o;
 }
 
 /** One human line for `otgate audit` without --json. */

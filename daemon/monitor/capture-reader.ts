@@ -1,6 +1,7 @@
 /**
  * A lean reader for pcap and pcapng files: the file is read in large chunks and each record's
- * frame is handed over as a view of its chunk, with no per-packet event or copy. This is the
+ * frame is handed over as its place in the chunk (readCaptureRanges: no per-packet event, copy
+ * or view) or as a view of the chunk (readCaptureFileLean). This is the
  * offline audit's fast path (issue 8: ≥ 10× tshark); libpcap (pcap-source.ts) still serves live
  * capture and BPF-filtered reads. Records are parsed with bounds checked at header time; a
  * damaged or cut-off file ends the read with what was valid so far (`stopped` says why).
@@ -25,6 +26,12 @@ export interface LeanReadResult extends PcapReadResult {
   readonly stopped: string | null;
 }
 
+/**
+ * A frame as buf[start, end) of a capture chunk. Chunks are never reused, so views of them stay
+ * valid (events that hold decoded views may be encoded later: LineWriter in cli/audit.ts).
+ */
+export type RangeHandler = (tsMs: number, linkType: number, buf: Buffer, start: number, end: number) => void;
+
 /** Records in `b` from `off`: how far was consumed, or a reason to stop. */
 interface Parser {
   /** Parse whole records in b[off..end); return the offset of the first incomplete record. */
@@ -34,8 +41,13 @@ interface Parser {
   linkType: number;
 }
 
-/** Read a capture file synchronously (like libpcap's offline loop), in CHUNK-sized reads. */
+/** Read a capture file synchronously, each frame as a view of its chunk. */
 export function readCaptureFileLean(file: string, onFrame: FrameHandler): LeanReadResult {
+  return readCaptureRanges(file, (ts, link, buf, start, end) => onFrame(ts, link, buf.subarray(start, end)));
+}
+
+/** Read a capture file synchronously (like libpcap's offline loop), in CHUNK-sized reads. */
+export function readCaptureRanges(file: string, onFrame: RangeHandler): LeanReadResult {
   const fd = openSync(file, 'r');
   try {
     let buf = Buffer.allocUnsafe(CHUNK);
@@ -65,7 +77,7 @@ export function readCaptureFileLean(file: string, onFrame: FrameHandler): LeanRe
   }
 }
 
-function parserFor(b: Buffer, len: number, onFrame: FrameHandler, file: string): { p: Parser; start: number } {
+function parserFor(b: Buffer, len: number, onFrame: RangeHandler, file: string): { p: Parser; start: number } {
   const m = b.readUInt32LE(0);
   if (m === 0x0a0d0d0a) return { p: new PcapngParser(onFrame), start: 0 };
   const le = m === 0xa1b2c3d4 || m === 0xa1b23c4d;
@@ -77,11 +89,15 @@ function parserFor(b: Buffer, len: number, onFrame: FrameHandler, file: string):
   return { p: new PcapParser(onFrame, le, nano, linkType), start: 24 };
 }
 
+/** Unsigned 32-bit reads without Buffer's per-call argument checks (offsets are checked by the parser). */
+const le32 = (b: Buffer, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+const be32 = (b: Buffer, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+
 class PcapParser implements Parser {
   stopped: string | null = null;
   packets = 0;
   constructor(
-    private readonly onFrame: FrameHandler,
+    private readonly onFrame: RangeHandler,
     private readonly le: boolean,
     private readonly nano: boolean,
     readonly linkType: number,
@@ -92,16 +108,16 @@ class PcapParser implements Parser {
     const div = this.nano ? 1e6 : 1e3;
     const link = this.linkType;
     while (off + 16 <= end) {
-      const caplen = le ? b.readUInt32LE(off + 8) : b.readUInt32BE(off + 8);
+      const caplen = le ? le32(b, off + 8) : be32(b, off + 8);
       if (caplen > MAX_RECORD) {
         this.stopped = `record ${this.packets + 1}: captured length ${caplen} is implausible (damaged file)`;
         return off;
       }
       if (off + 16 + caplen > end) return off;
-      const sec = le ? b.readUInt32LE(off) : b.readUInt32BE(off);
-      const frac = le ? b.readUInt32LE(off + 4) : b.readUInt32BE(off + 4);
+      const sec = le ? le32(b, off) : be32(b, off);
+      const frac = le ? le32(b, off + 4) : be32(b, off + 4);
       this.packets++;
-      this.onFrame(sec * 1000 + frac / div, link, b.subarray(off + 16, off + 16 + caplen));
+      this.onFrame(sec * 1000 + frac / div, link, b, off + 16, off + 16 + caplen);
       off += 16 + caplen;
     }
     return off;
@@ -121,7 +137,7 @@ class PcapngParser implements Parser {
   private le = true;
   private ifaces: Iface[] = [];
 
-  constructor(private readonly onFrame: FrameHandler) {}
+  constructor(private readonly onFrame: RangeHandler) {}
 
   private u32(b: Buffer, at: number): number {
     return this.le ? b.readUInt32LE(at) : b.readUInt32BE(at);
@@ -185,7 +201,7 @@ class PcapngParser implements Parser {
         if (iface === undefined || caplen > MAX_RECORD || body + 20 + caplen > bodyEnd) return; // unusable record: skipped
         const ts = this.u32(b, body + 4) * 4294967296 + this.u32(b, body + 8);
         this.packets++;
-        this.onFrame(ts / iface.perMs, iface.linkType, b.subarray(body + 20, body + 20 + caplen));
+        this.onFrame(ts / iface.perMs, iface.linkType, b, body + 20, body + 20 + caplen);
         return;
       }
       case 3: {
@@ -195,7 +211,7 @@ class PcapngParser implements Parser {
         const orig = this.u32(b, body);
         const caplen = Math.min(orig, bodyEnd - (body + 4));
         this.packets++;
-        this.onFrame(0, iface.linkType, b.subarray(body + 4, body + 4 + caplen));
+        this.onFrame(0, iface.linkType, b, body + 4, body + 4 + caplen);
         return;
       }
       default:

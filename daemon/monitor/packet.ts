@@ -129,57 +129,67 @@ export function decodeTcpSegment(linkType: number, frame: Buffer): TcpSegment | 
 
 /** decodeTcpSegment into `v` (reused); false when the frame is not an unfragmented TCP segment. */
 export function decodeTcpView(linkType: number, frame: Buffer, v: TcpView): boolean {
+  return decodeTcpRange(linkType, frame, 0, frame.length, v);
+}
+
+/**
+ * decodeTcpView on the frame at buf[at, lim) (a record inside a capture file's chunk, so no
+ * view is made per frame); `v`'s offsets are then offsets into `buf`.
+ */
+export function decodeTcpRange(linkType: number, buf: Buffer, at: number, lim: number, v: TcpView): boolean {
+  const len = lim - at;
   let off: number;
   let etherType: number;
   switch (linkType) {
     case LinkType.ETHERNET: {
-      if (frame.length < 14) return false;
-      off = 14;
-      etherType = (frame[12]! << 8) | frame[13]!;
+      if (len < 14) return false;
+      off = at + 14;
+      etherType = (buf[at + 12]! << 8) | buf[at + 13]!;
       // 802.1Q / 802.1ad / legacy QinQ tags, at most two.
       for (let i = 0; i < 2 && (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100); i++) {
-        if (frame.length < off + 4) return false;
-        etherType = (frame[off + 2]! << 8) | frame[off + 3]!;
+        if (lim < off + 4) return false;
+        etherType = (buf[off + 2]! << 8) | buf[off + 3]!;
         off += 4;
       }
       break;
     }
     case LinkType.LINUX_SLL:
-      if (frame.length < 16) return false;
-      off = 16;
-      etherType = frame.readUInt16BE(14);
+      if (len < 16) return false;
+      off = at + 16;
+      etherType = (buf[at + 14]! << 8) | buf[at + 15]!;
       break;
     case LinkType.LINUX_SLL2:
-      if (frame.length < 20) return false;
-      off = 20;
-      etherType = frame.readUInt16BE(0);
+      if (len < 20) return false;
+      off = at + 20;
+      etherType = (buf[at]! << 8) | buf[at + 1]!;
       break;
     case LinkType.NULL: {
-      if (frame.length < 4) return false;
-      off = 4;
+      if (len < 4) return false;
+      off = at + 4;
       // Host byte order of the capturing machine: accept either.
-      const fam = frame[0] !== 0 ? frame.readUInt32LE(0) : frame.readUInt32BE(0);
+      const fam = buf[at] !== 0 ? buf.readUInt32LE(at) : buf.readUInt32BE(at);
       etherType = fam === 2 ? ETH_IPV4 : fam === 24 || fam === 28 || fam === 30 ? ETH_IPV6 : 0;
       break;
     }
     case LinkType.RAW:
     case 12:
     case 14:
-      off = 0;
-      etherType = frame.length > 0 && frame[0]! >> 4 === 6 ? ETH_IPV6 : ETH_IPV4;
+      off = at;
+      etherType = len > 0 && buf[at]! >> 4 === 6 ? ETH_IPV6 : ETH_IPV4;
       break;
     default:
       return false;
   }
-  if (etherType === ETH_IPV4) return ipv4(frame, off, v);
-  if (etherType === ETH_IPV6) return ipv6(frame, off, v);
+  if (etherType === ETH_IPV4) return ipv4(buf, off, lim, v);
+  if (etherType === ETH_IPV6) return ipv6(buf, off, lim, v);
   return false;
 }
 
 const u32 = (b: Buffer, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 
-function ipv4(b: Buffer, off: number, v: TcpView): boolean {
-  if (b.length < off + 20 || b[off]! >> 4 !== 4) return false;
+/** IPv4 header at b[off..], the frame ending at `lim`. */
+function ipv4(b: Buffer, off: number, lim: number, v: TcpView): boolean {
+  if (lim < off + 20 || b[off]! >> 4 !== 4) return false;
   const ihl = (b[off]! & 0x0f) * 4;
   const total = (b[off + 2]! << 8) | b[off + 3]!;
   if (ihl < 20 || total < ihl) return false;
@@ -187,36 +197,36 @@ function ipv4(b: Buffer, off: number, v: TcpView): boolean {
   if ((((b[off + 6]! << 8) | b[off + 7]!) & 0x3fff) !== 0) return false;
   if (b[off + 9] !== 6) return false;
   // The IP total length trims Ethernet padding; a capture shorter than it is truncated.
-  if (!tcp(b, off + ihl, off + total, v)) return false;
+  if (!tcp(b, off + ihl, off + total, lim, v)) return false;
   v.v4 = true;
   v.srcN = u32(b, off + 12);
   v.dstN = u32(b, off + 16);
   return true;
 }
 
-function ipv6(b: Buffer, off: number, v: TcpView): boolean {
-  if (b.length < off + 40 || b[off]! >> 4 !== 6) return false;
-  const end = off + 40 + b.readUInt16BE(off + 4);
+function ipv6(b: Buffer, off: number, lim: number, v: TcpView): boolean {
+  if (lim < off + 40 || b[off]! >> 4 !== 6) return false;
+  const end = off + 40 + ((b[off + 4]! << 8) | b[off + 5]!);
   let next = b[off + 6]!;
   let p = off + 40;
   // Skip hop-by-hop (0), routing (43) and destination options (60) headers, RFC 8200 §4.
   for (let i = 0; i < 4 && (next === 0 || next === 43 || next === 60); i++) {
-    if (b.length < p + 8) return false;
+    if (lim < p + 8) return false;
     next = b[p]!;
     p += (b[p + 1]! + 1) * 8;
   }
   if (next !== 6) return false; // includes fragments (44): not reassembled
-  if (!tcp(b, p, end, v)) return false;
+  if (!tcp(b, p, end, lim, v)) return false;
   v.v4 = false;
   v.src = ipv6Text(b, off + 8);
   v.dst = ipv6Text(b, off + 24);
   return true;
 }
 
-function tcp(b: Buffer, off: number, ipEnd: number, v: TcpView): boolean {
-  if (b.length < off + 20) return false;
+function tcp(b: Buffer, off: number, ipEnd: number, lim: number, v: TcpView): boolean {
+  if (lim < off + 20) return false;
   const hl = (b[off + 12]! >> 4) * 4;
-  if (hl < 20 || b.length < off + hl) return false;
+  if (hl < 20 || lim < off + hl) return false;
   const start = off + hl;
   v.sport = (b[off]! << 8) | b[off + 1]!;
   v.dport = (b[off + 2]! << 8) | b[off + 3]!;
@@ -225,8 +235,8 @@ function tcp(b: Buffer, off: number, ipEnd: number, v: TcpView): boolean {
   v.flags = b[off + 13]!;
   v.frame = b;
   v.start = start;
-  v.end = Math.min(ipEnd, b.length);
-  v.truncated = ipEnd > b.length;
+  v.end = Math.min(ipEnd, lim);
+  v.truncated = ipEnd > lim;
   return true;
 }
 

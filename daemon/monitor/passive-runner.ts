@@ -23,7 +23,7 @@ import { makeEvent } from '../pipeline/events';
 import { inspectorFor } from '../pipeline/registry';
 import { StreamAnomalies } from './anomalies';
 import { DETECT_WINDOW, guessByContent, serverSide, WELL_KNOWN_PORTS } from './detect';
-import { decodeTcpView, TcpFlag, TcpView, type TcpSegment } from './packet';
+import { decodeTcpRange, TcpFlag, TcpView, type TcpSegment } from './packet';
 import { findBoundary } from './probes';
 import { DEFAULT_REASSEMBLY_LIMITS, TcpReassembler, type HeldBudget, type ReassemblyLimits } from './reassembly';
 
@@ -79,6 +79,9 @@ interface Flow {
   readonly key: string | null;
   readonly lo: number;
   readonly hi: number;
+  /** IPv4 flows: v4Key of the endpoints, and the next flow with the same key. */
+  readonly hash: number;
+  next: Flow | undefined;
   /** The client endpoint packed as ip·2^16 + port (IPv4 flows). */
   readonly clientN: number;
   readonly client: Endpoint;
@@ -99,6 +102,9 @@ interface Flow {
 }
 
 const ep = (ip: string, port: number): Endpoint => ({ ip, port });
+/** A 30-bit key for an IPv4 flow, the same in both directions (XOR of the two endpoints' mixes). */
+const v4Key = (ip1: number, port1: number, ip2: number, port2: number): number =>
+  (Math.imul(ip1 ^ (port1 << 15), 0x9e3779b1) ^ Math.imul(ip2 ^ (port2 << 15), 0x9e3779b1)) & 0x3fffffff;
 const keyOf = (a: string, ap: number, b: string, bp: number): string =>
   a < b || (a === b && ap < bp) ? `${a}|${ap}|${b}|${bp}` : `${b}|${bp}|${a}|${ap}`;
 const pduDir = (d: Direction): 'request' | 'response' => (d === 'c2s' ? 'request' : 'response');
@@ -112,8 +118,11 @@ export class PassiveRunner {
   private readonly flows = new Set<Flow>();
   /** IPv6 (and text-given) flows by canonical 4-tuple text. */
   private readonly byText = new Map<string, Flow>();
-  /** IPv4 flows by packed endpoints (lower, then higher): no key text built per packet. */
-  private readonly byV4 = new Map<number, Map<number, Flow>>();
+  /**
+   * IPv4 flows by v4Key (a small integer: V8 hashes it without boxing), chained through
+   * Flow.next on a collision and told apart by their packed endpoints: no key text per packet.
+   */
+  private readonly byV4 = new Map<number, Flow>();
   private readonly view = new TcpView();
   private readonly budget: HeldBudget;
   private readonly env: PipelineEnv;
@@ -138,9 +147,14 @@ export class PassiveRunner {
 
   /** One captured frame: `tsMs` capture time, `linkType` a LINKTYPE_* number. */
   packet(tsMs: number, linkType: number, frame: Buffer): void {
+    this.packetAt(tsMs, linkType, frame, 0, frame.length);
+  }
+
+  /** One captured frame at buf[start, end) (a capture file's chunk: no view made per frame). */
+  packetAt(tsMs: number, linkType: number, buf: Buffer, start: number, end: number): void {
     this.stats.packets++;
-    this.stats.bytes += frame.length;
-    if (!decodeTcpView(linkType, frame, this.view)) {
+    this.stats.bytes += end - start;
+    if (!decodeTcpRange(linkType, buf, start, end, this.view)) {
       this.stats.nonTcp++;
       return;
     }
@@ -177,7 +191,11 @@ export class PassiveRunner {
     if (!v.v4) return this.byText.get(keyOf(v.src, v.sport, v.dst, v.dport));
     const a = v.srcN * 65536 + v.sport;
     const b = v.dstN * 65536 + v.dport;
-    return a < b ? this.byV4.get(a)?.get(b) : this.byV4.get(b)?.get(a);
+    const lo = a < b ? a : b;
+    const hi = a < b ? b : a;
+    let f = this.byV4.get(v4Key(v.srcN, v.sport, v.dstN, v.dport));
+    while (f !== undefined && (f.lo !== lo || f.hi !== hi)) f = f.next;
+    return f;
   }
 
   private forget(f: Flow): void {
@@ -186,10 +204,18 @@ export class PassiveRunner {
       this.byText.delete(f.key);
       return;
     }
-    const inner = this.byV4.get(f.lo);
-    if (inner === undefined) return;
-    inner.delete(f.hi);
-    if (inner.size === 0) this.byV4.delete(f.lo);
+    const head = this.byV4.get(f.hash);
+    if (head === f) {
+      if (f.next === undefined) this.byV4.delete(f.hash);
+      else this.byV4.set(f.hash, f.next);
+      return;
+    }
+    for (let p = head; p !== undefined; p = p.next) {
+      if (p.next === f) {
+        p.next = f.next;
+        return;
+      }
+    }
   }
 
   private index(f: Flow): void {
@@ -197,9 +223,8 @@ export class PassiveRunner {
       this.byText.set(f.key, f);
       return;
     }
-    let inner = this.byV4.get(f.lo);
-    if (inner === undefined) this.byV4.set(f.lo, (inner = new Map()));
-    inner.set(f.hi, f);
+    f.next = this.byV4.get(f.hash);
+    this.byV4.set(f.hash, f);
   }
 
   /** End of capture: deliver what reassembly holds, end every inspector (no timeouts invented). */
@@ -275,6 +300,8 @@ export class PassiveRunner {
       key: v.v4 ? null : keyOf(src, v.sport, dst, v.dport),
       lo: Math.min(a, b),
       hi: Math.max(a, b),
+      hash: v.v4 ? v4Key(v.srcN, v.sport, v.dstN, v.dport) : 0,
+      next: undefined,
       clientN: clientIsSrc ? a : b,
       client, server, midstream: !syn, midstreamReported: false, firstDir: null,
       proto: null, ctx: null, inspector: null, dirs, closed: false, touched: 0,

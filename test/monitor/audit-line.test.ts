@@ -85,3 +85,50 @@ test('summaries are built unless the flow says nobody reads them (FlowContext.su
   expect(off.map((e) => e.summary).every((s) => s === '')).toBe(true);
   expect(off.map((e) => auditJson(e, false))).toEqual(on.map((e) => auditJson(e, false)));
 });
+
+test('sequences on a few flows: identical to JSON.stringify(auditLine) as templates are built, reused and switched', () => {
+  // Lines of one flow and direction reuse earlier lines' bytes (audit-line.ts, Head): shapes
+  // that interleave, values that repeat, change now and then, or change every time.
+  const shapes: readonly (readonly string[])[] = [
+    ['tid', 'unit', 'fc', 'function', 'exception', 'table', 'address', 'quantity'],
+    ['tid', 'unit', 'fc', 'function', 'exception', 'quantity'],
+    ['tid', 'unit', 'fc', 'function', 'exception', 'address', 'values'],
+    ['topic', 'qos', 'retain', 'payloadBytes'],
+    ['fc', 'tid', 'rule', 'x'],
+  ];
+  const small = fc.oneof(
+    fc.constantFrom(0, 1, 3, 10, -0, 2 ** 53, 0.5, NaN),
+    fc.constantFrom('read_holding_registers', 'write_single_register', 'holding_registers', 'a"b', 'é', ''),
+    fc.boolean(),
+    fc.constantFrom(null, undefined),
+    fc.array(fc.integer({ min: -5, max: 70000 }), { maxLength: 3 }),
+    fc.constant([1, 0.5]),
+    fc.constant(Buffer.from([1, 2])),
+  );
+  const line = fc.record({
+    flow: fc.constantFrom('f1', 'f2'),
+    dir: fc.constantFrom('request' as const, 'response' as const),
+    shape: fc.nat({ max: shapes.length - 1 }),
+    values: fc.array(small, { minLength: 8, maxLength: 8 }),
+    verdict: fc.constantFrom(null, 'allow' as const, 'deny' as const),
+    anomaly: fc.constantFrom(null, 'modbus_unsolicited_response'),
+    withPolicy: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(fc.array(line, { minLength: 1, maxLength: 60 }), fc.integer({ min: 0, max: 1000 }), (lines, seq) => {
+      let n = seq;
+      for (const l of lines) {
+        const fields: Record<string, unknown> = {};
+        shapes[l.shape]!.forEach((k, i) => (fields[k] = i === 0 ? n++ : l.values[i]));
+        const e: DecisionEvent = {
+          ts: 1795300000000 + n * 0.013, flow: l.flow, conduit: null, proto: 'modbus',
+          src: l.dir === 'request' ? '10.0.1.10:40000' : '10.10.0.21:502', dst: l.dir === 'request' ? '10.10.0.21:502' : '10.0.1.10:40000',
+          clientAsset: null, serverAsset: null, dir: l.dir, verdict: l.verdict, action: 'observed', rule: l.verdict === null ? null : 'hmis',
+          reason: l.verdict === 'deny' ? 'no_rule' : null, anomaly: l.anomaly, technique: null, summary: '', fields,
+        };
+        expect(auditJson(e, l.withPolicy)).toBe(JSON.stringify(auditLine(e, l.withPolicy)));
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
