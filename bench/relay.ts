@@ -92,7 +92,7 @@ function background(port: number, n: number): () => void {
 }
 
 export async function benchRelay(ctx: BenchContext): Promise<BenchResult> {
-  const trips = Number(process.env.BENCH_RELAY_TRIPS ?? 30);
+  const trips = Number(process.env.BENCH_RELAY_TRIPS ?? 100);
   const simDir = mkdtempSync(path.join(os.tmpdir(), 'otgate-bench-sim-'));
   const simSocket = path.join(simDir, 'relay.sock');
   const sim = await RelaySimulator.start({ socket: simSocket, timeoutMs: WATCHDOG_MS });
