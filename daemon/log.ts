@@ -5,6 +5,7 @@
  * redacted by name at any depth, plus any explicit dotted paths, before anything is rendered —
  * MQTT CONNECT passwords and OPC UA user tokens end up in decision fields, never in logs.
  */
+import './tick-shape';
 import type { Writable } from 'node:stream';
 import winston from 'winston';
 import type { DecisionEvent } from './pipeline/contract';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The otgate command line: one subcommand per file under daemon/cli/. */
+import './tick-shape';
 import { Command } from 'commander';
 
 type Register = (program: Command) => void;

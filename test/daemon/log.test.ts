@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { createLogger, isSecretName, logDecision, redact, REDACTED } from '../../daemon/log';
+import { pinnedTickObject } from '../../daemon/tick-shape';
 import { allowEvent, anomalyEvent, denyEvent } from './audit-fixtures';
 
 function capture(opts: { level?: string; json?: boolean; color?: boolean; tty?: boolean; redact?: string[] } = {}) {
@@ -119,5 +120,17 @@ describe('logDecision', () => {
     logDecision(quiet.log, denyEvent(5));
     await tick();
     expect(quiet.lines).toHaveLength(1);
+  });
+});
+
+describe('tick-object pin', () => {
+  it('holds one of process.nextTick\'s own tick objects once a tick has run', async () => {
+    await new Promise<void>((r) => process.nextTick(r));
+    const t = pinnedTickObject() as Record<string | symbol, unknown> | null;
+    expect(t).not.toBeNull();
+    // The shape nextTick builds (node:internal/process/task_queues): two async-id symbols, callback, args.
+    expect(Object.getOwnPropertySymbols(t).map((s) => s.description)).toEqual(['async_id_symbol', 'trigger_async_id_symbol']);
+    expect(Object.keys(t!)).toEqual(['callback', 'args']);
+    expect(typeof t!.callback).toBe('function');
   });
 });
