@@ -31,8 +31,7 @@ if [ "$("$NODE24/bin/node" --version 2>/dev/null)" != "v$NODE24_VERSION" ]; then
 fi
 
 work=$(mktemp -d /tmp/otgate-node24.XXXXXX) || exit 1
-results=$(mktemp) || exit 1
-trap 'rm -rf "$work" "$results"' EXIT
+trap 'rm -rf "$work"' EXIT
 tar -C "$ROOT" --exclude=./.git --exclude=./.cache --exclude=./dist --exclude=node_modules --exclude=./coverage -cf - . | tar -C "$work" -xf - || exit 1
 
 export PATH="$NODE24/bin:$PATH"
@@ -42,12 +41,4 @@ export npm_config_nodedir="$NODE24"
 cd "$work"
 echo "test-node24: node $(node --version), npm $(npm --version), in $work"
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
-npx jest --ci --json --outputFile="$results" "$@"
-rc=$?
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
-  if (r.numFailedTestSuites > 0 && r.numFailedTests === 0) console.log(`(${r.numFailedTestSuites} test file(s) failed to run)`);
-' "$results" || echo "0 passed, 1 failed"
-exit $rc
+bash scripts/run-jest.sh "$@"
