@@ -8,7 +8,7 @@ import type { PolicyHolder } from './policy-holder';
 
 export type DecisionListener = (event: DecisionEvent) => void;
 export type ViolationListener = (event: DecisionEvent, arrivedAt: bigint) => void;
-export type FlowCounter = (service: string, verdict: 'allow' | 'deny') => void;
+export type FlowCounter = (service: string, verdict: 'allow' | 'deny', ts?: number) => void;
 export type FrameCounter = (proto: ProtocolName, outcome: 'allow' | 'deny' | 'anomaly', dir: 'request' | 'response') => void;
 
 export class GatewayEnv implements PipelineEnv {

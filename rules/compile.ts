@@ -18,7 +18,7 @@ import type {
 } from './compiled';
 import { FrozenMap } from './frozen';
 import { parseListen } from './listen';
-import { compileModbusConduit, compileModbusRule, type CompiledModbusRule } from './matchers/modbus';
+import { compileModbusConduit, compileModbusRule, indexModbusByFunction, type CompiledModbusRule } from './matchers/modbus';
 import { compileMqttConduit, compileMqttRule, type CompiledMqttRule } from './matchers/mqtt';
 import { compileOpcuaConduit, compileOpcuaRule, type CompiledOpcuaRule } from './matchers/opcua';
 import { compileRelay } from './relay';
@@ -122,7 +122,7 @@ function compileConduit(c: ConduitSpec, defaultMode: 'enforce' | 'monitor', asse
     }
   }
   const clients = new FrozenMap<string, ClientRules>(
-    [...perClient].map(([ip, e]) => [ip, Object.freeze({ asset: e.asset, modbus: Object.freeze(e.modbus), mqtt: Object.freeze(e.mqtt), opcua: Object.freeze(e.opcua) })] as const),
+    [...perClient].map(([ip, e]) => [ip, Object.freeze({ asset: e.asset, modbus: Object.freeze(e.modbus), modbusByFunction: indexModbusByFunction(e.modbus), mqtt: Object.freeze(e.mqtt), opcua: Object.freeze(e.opcua) })] as const),
   );
 
   const listen = parseListen(c.listen);

@@ -54,6 +54,12 @@ export interface RuleWindow {
 export interface ClientRules {
   readonly asset: CompiledAsset;
   readonly modbus: readonly CompiledModbusRule[];
+  /**
+   * The same Modbus rules by function code (index 0..127; rules/matchers/modbus.ts
+   * indexModbusByFunction): a request is only allowed by a rule listing its function code, so
+   * the allow search reads these few. Absent (hand-built rules in tests): every rule is read.
+   */
+  readonly modbusByFunction?: readonly (readonly CompiledModbusRule[])[];
   /** MQTT rules naming this client (absent = none). */
   readonly mqtt?: readonly CompiledMqttRule[];
   /** OPC UA rules naming this client (absent = none). */

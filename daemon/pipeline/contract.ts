@@ -95,14 +95,25 @@ export interface PipelineEnv {
   /**
    * Optional always-on traffic counter for one flow (the audit store's per-minute
    * traffic_counts): call once per connection, then once per decided PDU with its service key
-   * ("fc3", "ReadRequest", "publish"). Independent of sampleAllowed(), which only decides rows.
+   * ("fc3", "ReadRequest", "publish") and, when the inspector has it, the env.now() it already
+   * read (one clock read fewer per PDU). Independent of sampleAllowed(), which only decides rows.
    */
-  flowCounter?(ctx: FlowContext): (service: string, verdict: 'allow' | 'deny') => void;
+  flowCounter?(ctx: FlowContext): (service: string, verdict: 'allow' | 'deny', ts?: number) => void;
 }
 
 export interface ProtocolInspector {
-  /** Bytes that arrived in direction `dir`. Never throws on wire input. */
+  /**
+   * Bytes that arrived in direction `dir`. Never throws on wire input. With `borrowsChunks`,
+   * `chunk` may be a view of a buffer the byte source reuses once feed() returns.
+   */
   feed(dir: Direction, chunk: Buffer): void;
+  /**
+   * True when feed() reads `chunk` only while it runs: nothing it keeps (carried bytes, frames
+   * kept for pairing, events) reads the chunk's bytes later, and what it forwards the sink may
+   * copy. The proxy then reads the device side into one reused buffer (no allocation and no
+   * stream machinery per read). Absent/false: every chunk is the inspector's to keep.
+   */
+  readonly borrowsChunks?: boolean;
   /** Called about once a second with env.now(): request timeouts and similar. */
   tick(now: number): void;
   /** The connection ended (either side). */

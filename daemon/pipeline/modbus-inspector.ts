@@ -35,11 +35,17 @@ const DEFAULT_TIMEOUT_MS = 5000;
 export const createModbusInspector: InspectorFactory = (ctx, env, sink) => new ModbusInspector(ctx, env, sink);
 
 class ModbusInspector implements ProtocolInspector {
+  /**
+   * Nothing read from a chunk outlives feed(): carried bytes are copied, frames keep numbers
+   * (values are decoded into arrays; `data` views are only measured by describe.ts, never
+   * read), and forwarded views are the sink's to copy.
+   */
+  readonly borrowsChunks = true;
   private readonly carry: { c2s: Buffer | null; s2c: Buffer | null } = { c2s: null, s2c: null };
   private readonly tx: ModbusTransactions;
   private closed = false;
   /** Allowed/denied counts per function code for this flow's evidence (no row per frame). */
-  private readonly tally: ((service: string, verdict: 'allow' | 'deny') => void) | null;
+  private readonly tally: ((service: string, verdict: 'allow' | 'deny', ts?: number) => void) | null;
   /** The flow's view of the running policy, rebuilt only when a reload swapped the policy. */
   private view: FlowView;
   private maxAdu: number;
@@ -75,12 +81,15 @@ class ModbusInspector implements ProtocolInspector {
     // Responses on an inline flow: pair from the header bytes; the frame is only decoded for an
     // anomaly (passive capture records every response, so it keeps the full decode).
     const fast = kind === 'response' && !this.ctx.passive;
+    // One clock read per chunk (not per frame, nor again in the traffic counter): frames of
+    // one chunk arrived together.
+    const now = this.env.now();
 
     while (off < buf.length) {
       if (fast) {
         const size = wellFormedResponseSize(buf, off, maxAdu);
         if (size > 0) {
-          if (!this.onResponseAt(view, dir, buf, pending, off, size)) pending = off + size;
+          if (!this.onResponseAt(view, dir, buf, pending, off, size, now)) pending = off + size;
           off += size;
           continue;
         }
@@ -107,11 +116,11 @@ class ModbusInspector implements ProtocolInspector {
       const end = off + r.consumed;
       const frame = r.frame;
       if (frame.kind === 'request') {
-        if (!this.onRequest(view, frame, dir, buf, pending, off)) {
+        if (!this.onRequest(view, frame, dir, buf, pending, off, now)) {
           if (this.closed) return;
           pending = end;
         }
-      } else if (!this.onResponse(view, frame, dir, buf, pending, off)) {
+      } else if (!this.onResponse(view, frame, dir, buf, pending, off, now)) {
         pending = end;
       }
       off = end;
@@ -121,12 +130,11 @@ class ModbusInspector implements ProtocolInspector {
   }
 
   /** Returns true when the frame stays in the forward run, false when it was taken out of it. */
-  private onRequest(view: FlowView, req: ModbusRequest, dir: Direction, buf: Buffer, pending: number, off: number): boolean {
+  private onRequest(view: FlowView, req: ModbusRequest, dir: Direction, buf: Buffer, pending: number, off: number, now: number): boolean {
     const env = this.env;
-    const now = env.now();
     const verdict: Verdict | null = view.policy === null ? null : evaluateModbus(this.rules, req, now);
 
-    if (verdict !== null) this.tally?.(FC_SERVICE[req.fc] ?? `fc${req.fc}`, verdict.allow ? 'allow' : 'deny');
+    if (verdict !== null) this.tally?.(FC_SERVICE[req.fc] ?? `fc${req.fc}`, verdict.allow ? 'allow' : 'deny', now);
     if (verdict === null || verdict.allow) {
       env.count('modbus', 'allow', 'request');
       // Only requests that reach the device are tracked; a refused one is not (its tid is not pending).
@@ -174,9 +182,9 @@ class ModbusInspector implements ProtocolInspector {
     return false;
   }
 
-  private onResponse(view: FlowView, res: ModbusResponse, dir: Direction, buf: Buffer, pending: number, off: number): boolean {
+  private onResponse(view: FlowView, res: ModbusResponse, dir: Direction, buf: Buffer, pending: number, off: number, now: number): boolean {
     const env = this.env;
-    const anomaly = this.tx.pair(res.mbap.tid, res.mbap.unit, res.fc, env.now());
+    const anomaly = this.tx.pair(res.mbap.tid, res.mbap.unit, res.fc, now);
     if (anomaly === null) {
       env.count('modbus', 'allow', 'response');
       if (this.ctx.passive) env.record(this.event(view, 'response', null, null, 'observed', res));
@@ -189,9 +197,9 @@ class ModbusInspector implements ProtocolInspector {
    * A well-formed response ADU of `size` bytes at `off` (wellFormedResponseSize), paired by its
    * header alone: tid (MBAP bytes 0-1), unit (6), function code (7, without the exception bit).
    */
-  private onResponseAt(view: FlowView, dir: Direction, buf: Buffer, pending: number, off: number, size: number): boolean {
+  private onResponseAt(view: FlowView, dir: Direction, buf: Buffer, pending: number, off: number, size: number, now: number): boolean {
     const env = this.env;
-    const anomaly = this.tx.pair((buf[off]! << 8) | buf[off + 1]!, buf[off + 6]!, buf[off + 7]! & 0x7f, env.now());
+    const anomaly = this.tx.pair((buf[off]! << 8) | buf[off + 1]!, buf[off + 6]!, buf[off + 7]! & 0x7f, now);
     if (anomaly === null) {
       env.count('modbus', 'allow', 'response');
       return true;

@@ -14,6 +14,16 @@ import { plainConnector, type UpstreamConnector } from './tls';
 /** Grace for flushing already-forwarded bytes before a hard close. */
 const CLOSE_GRACE_MS = 1000;
 
+/**
+ * The device-side read buffer of every connection whose inspector borrows chunks
+ * (ProtocolInspector.borrowsChunks). One buffer serves all of them: a read fills it and its
+ * callback runs to the end before libuv performs the next read, on any socket. Bytes of it
+ * that are written on are copied first (write()): a write the kernel does not take at once
+ * keeps pointing at the bytes it was given.
+ */
+const BORROWED = Buffer.allocUnsafeSlow(64 * 1024);
+const BORROWED_AB = BORROWED.buffer;
+
 export interface ConnectionOptions {
   readonly ctx: FlowContext;
   readonly env: PipelineEnv;
@@ -44,15 +54,20 @@ export class ProxyConnection {
     client.setNoDelay(true);
     this.lastActive = o.env.now();
     client.pause(); // nothing is read until the device side is up
-    const up = (o.connectUpstream ?? plainConnector)(o.upstream.host, o.upstream.port);
-    const upstream = up.socket;
-    this.upstream = upstream;
     const sink: ActionSink = {
-      forward: (dir, bytes) => this.write(dir === 'c2s' ? upstream : client, dir === 'c2s' ? client : upstream, bytes),
-      reply: (dir, bytes) => this.write(dir === 'c2s' ? client : upstream, dir === 'c2s' ? upstream : client, bytes),
+      forward: (dir, bytes) => (dir === 'c2s' ? this.write(this.upstream, client, bytes) : this.write(client, this.upstream, bytes)),
+      reply: (dir, bytes) => (dir === 'c2s' ? this.write(client, this.upstream, bytes) : this.write(this.upstream, client, bytes)),
       close: () => this.close(),
     };
     this.inspector = o.factory(o.ctx, o.env, sink);
+    // Device side: read into the shared buffer when the inspector borrows chunks (plain TCP
+    // only; the client side is accepted by net.Server, which has no such option).
+    const onread: net.OnReadOpts | undefined = this.inspector.borrowsChunks === true
+      ? { buffer: BORROWED, callback: (n: number, buf: Uint8Array) => this.feedBorrowed(n, buf) }
+      : undefined;
+    const up = (o.connectUpstream ?? plainConnector)(o.upstream.host, o.upstream.port, onread);
+    const upstream = up.socket;
+    this.upstream = upstream;
 
     upstream.once(up.readyEvent, () => {
       this.upConnected = true;
@@ -115,11 +130,17 @@ export class ProxyConnection {
     }
   }
 
+  /** A read into BORROWED. true: read on (write() pauses this side itself when the client's buffer is full). */
+  private feedBorrowed(n: number, buf: Uint8Array): boolean {
+    this.feed('s2c', (buf as Buffer).subarray(0, n));
+    return true;
+  }
+
   /** Write toward `to`; when its buffer is full, stop reading from `from` until it drains. */
   private write(to: net.Socket, from: net.Socket, bytes: Buffer): void {
     if (this.closed || to.destroyed) return;
     if (to === this.client) this.active = true;
-    if (!to.write(bytes)) {
+    if (!to.write(bytes.buffer === BORROWED_AB ? Buffer.from(bytes) : bytes)) {
       from.pause();
       to.once('drain', () => from.resume());
     }

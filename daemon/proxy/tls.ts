@@ -41,7 +41,11 @@ export interface UpstreamSocket {
   failure(): AnomalySpec;
 }
 
-export type UpstreamConnector = (host: string, port: number) => UpstreamSocket;
+/**
+ * `onread`: read into a caller-owned buffer and call back per read instead of emitting 'data'
+ * (net.connect's option). Plain TCP honours it; TLS connectors ignore it and emit 'data'.
+ */
+export type UpstreamConnector = (host: string, port: number, onread?: net.OnReadOpts) => UpstreamSocket;
 
 export interface ConduitTransport {
   readonly server: net.Server;
@@ -59,8 +63,8 @@ export interface TransportHooks {
   current(): { readonly conduit: CompiledConduit | null; assetOf(ip: string): string | null };
 }
 
-export const plainConnector: UpstreamConnector = (host, port) => ({
-  socket: net.connect({ host, port, noDelay: true }),
+export const plainConnector: UpstreamConnector = (host, port, onread) => ({
+  socket: net.connect(onread === undefined ? { host, port, noDelay: true } : { host, port, noDelay: true, onread }),
   readyEvent: 'connect',
   failure: () => GatewayAnomalies.upstream_unreachable,
 });
@@ -78,7 +82,7 @@ export function transportFor(c: CompiledConduit, hooks: TransportHooks): Conduit
   const server = listen === null ? plainServer(hooks) : tlsServer(listen, hooks);
   return {
     server,
-    connect: (host, port) => connect(host, port),
+    connect: (host, port, onread) => connect(host, port, onread),
     reload: (next) => {
       const nl = next.tls?.listen;
       if (nl && server instanceof tls.Server) server.setSecureContext(listenContext(nl, hooks.baseDir));

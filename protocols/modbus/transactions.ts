@@ -32,6 +32,15 @@ interface Entry {
 const keyOf = (mbap: { readonly tid: number; readonly unit: number }): number => mbap.tid * 256 + mbap.unit;
 
 export class ModbusTransactions {
+  /**
+   * The oldest outstanding request lives in this slot when it arrived with nothing else
+   * pending: a Modbus master keeps one request outstanding, so the usual pairing is a compare
+   * of two numbers, no Map entry. Later requests go to `pending` (in arrival order); the slot
+   * is only refilled once `pending` is empty, so the slot, when full, is always the oldest.
+   */
+  private slotKey = -1;
+  private slotRequest: ModbusRequest | null = null;
+  private slotAt = 0;
   private readonly pending = new Map<number, Entry>();
   private readonly late = new Map<number, ModbusRequest>();
   /**
@@ -49,20 +58,27 @@ export class ModbusTransactions {
 
   /** Outstanding requests. */
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + (this.slotKey >= 0 ? 1 : 0);
   }
 
   /** Tracks a forwarded request; returns an anomaly (and does not track it) on a duplicate or over the cap. */
   onRequest(req: ModbusRequest, now: number): Anomaly | null {
     const key = keyOf(req.mbap);
-    if (this.pending.has(key)) {
+    if (key === this.slotKey || this.pending.has(key)) {
       return anomaly(A.duplicate_transaction_id, `tid ${req.mbap.tid} unit ${req.mbap.unit} already pending`);
     }
-    if (this.pending.size >= this.maxPending) {
-      return anomaly(A.too_many_pending, `${this.pending.size} requests pending (cap ${this.maxPending})`);
+    const size = this.size;
+    if (size >= this.maxPending) {
+      return anomaly(A.too_many_pending, `${size} requests pending (cap ${this.maxPending})`);
     }
-    this.late.delete(key);
-    this.pending.set(key, { request: req, at: now });
+    if (this.late.size > 0) this.late.delete(key);
+    if (size === 0) {
+      this.slotKey = key;
+      this.slotRequest = req;
+      this.slotAt = now;
+    } else {
+      this.pending.set(key, { request: req, at: now });
+    }
     return null;
   }
 
@@ -78,40 +94,58 @@ export class ModbusTransactions {
    */
   pair(tid: number, unit: number, fc: number, now: number): Anomaly | null {
     const key = tid * 256 + unit;
-    const entry = this.pending.get(key);
     let request: ModbusRequest;
-    this.pairedElapsedMs = null;
-    if (entry !== undefined) {
-      this.pending.delete(key);
-      request = entry.request;
-      this.pairedElapsedMs = now - entry.at;
+    if (key === this.slotKey) {
+      request = this.slotRequest!;
+      this.pairedElapsedMs = now - this.slotAt;
+      this.slotKey = -1;
+      this.slotRequest = null;
     } else {
-      const late = this.late.get(key);
-      if (late === undefined) {
-        this.paired = null;
-        return anomaly(A.unsolicited_response, `tid ${tid} unit ${unit} FC ${fc}`);
+      const entry = this.pending.size > 0 ? this.pending.get(key) : undefined;
+      this.pairedElapsedMs = null;
+      if (entry !== undefined) {
+        this.pending.delete(key);
+        request = entry.request;
+        this.pairedElapsedMs = now - entry.at;
+      } else {
+        const late = this.late.get(key);
+        if (late === undefined) {
+          this.paired = null;
+          return anomaly(A.unsolicited_response, `tid ${tid} unit ${unit} FC ${fc}`);
+        }
+        this.late.delete(key); // already reported as request_timeout
+        request = late;
       }
-      this.late.delete(key); // already reported as request_timeout
-      request = late;
     }
     this.paired = request;
     if (request.fc !== fc) return anomaly(A.response_function_mismatch, `request FC ${request.fc}, response FC ${fc}`);
     return null;
   }
 
-  /** Removes and returns the requests pending for `timeoutMs` or longer. */
+  /** Removes and returns the requests pending for `timeoutMs` or longer (oldest first). */
   expire(now: number): Expired[] {
     const out: Expired[] = [];
+    if (this.slotKey >= 0 && now - this.slotAt >= this.timeoutMs) {
+      const key = this.slotKey;
+      const at = this.slotAt;
+      const request = this.slotRequest!;
+      this.slotKey = -1;
+      this.slotRequest = null;
+      this.remember(key, request);
+      out.push(expired(request, now - at));
+    }
     for (const [key, e] of this.pending) {
       if (now - e.at < this.timeoutMs) continue;
       this.pending.delete(key);
       this.remember(key, e.request);
-      out.push({ request: e.request, anomaly: anomaly(A.request_timeout, `tid ${e.request.mbap.tid} unit ${e.request.mbap.unit} FC ${e.request.fc} after ${now - e.at} ms`) });
+      out.push(expired(e.request, now - e.at));
     }
     return out;
   }
 
   clear(): void {
+    this.slotKey = -1;
+    this.slotRequest = null;
     this.pending.clear();
     this.late.clear();
   }
@@ -125,3 +159,8 @@ export class ModbusTransactions {
     }
   }
 }
+
+const expired = (request: ModbusRequest, ms: number): Expired => ({
+  request,
+  anomaly: anomaly(A.request_timeout, `tid ${request.mbap.tid} unit ${request.mbap.unit} FC ${request.fc} after ${ms} ms`),
+});

@@ -102,6 +102,18 @@ export function compileModbusRule(name: string, window: RuleWindow | null, spec:
   });
 }
 
+const NO_RULES: readonly CompiledModbusRule[] = Object.freeze([]);
+
+/** Rules by function code 0..127, each list in file order (ClientRules.modbusByFunction). */
+export function indexModbusByFunction(rules: readonly CompiledModbusRule[]): readonly (readonly CompiledModbusRule[])[] {
+  const byFc: (readonly CompiledModbusRule[])[] = [];
+  for (let fc = 0; fc < 128; fc++) {
+    const list = rules.filter((r) => hasBit(r.functions, fc));
+    byFc.push(list.length === 0 ? NO_RULES : Object.freeze(list));
+  }
+  return Object.freeze(byFc);
+}
+
 type WriteItem = NonNullable<NonNullable<ModbusRuleSpec['write']>['coils']>[number];
 
 function writeEntry(item: WriteItem): WriteEntry | null {
@@ -199,8 +211,21 @@ export function evaluateModbus(rules: ClientRules | null, req: ModbusRequest, no
   if (rules === null || rules.modbus.length === 0) {
     return deny('no_rule', `no rule on this conduit names this client (${fcText(req.fc)})`, null, modbusTechnique(req, 'no_rule'));
   }
-  const list = rules.modbus;
+  // The allow search: only rules listing this function code can allow it, and the first of
+  // them (in file order) that does is the first rule of the whole list that does.
+  const byFc = rules.modbusByFunction;
   let acc: readonly TableAccess[] | null = null;
+  if (byFc !== undefined) {
+    const cands = byFc[req.fc] ?? NO_RULES;
+    for (let i = 0; i < cands.length; i++) {
+      const rule = cands[i]!;
+      if (!activeAt(rule.window, now) || !hasBit(rule.units, req.mbap.unit)) continue;
+      if (acc === null) acc = accessesOf(req);
+      if (stageOf(rule, req, acc) === ALLOWED) return rule.allowed;
+    }
+  }
+  // A deny: every rule is read, for the one that got furthest (the deny's reason and rule).
+  const list = rules.modbus;
   let best: CompiledModbusRule | null = null;
   let bestStage = -1;
   let inactive: CompiledModbusRule | null = null;
