@@ -14,7 +14,8 @@
  * cache) before `flush()` returns, so a process crash (kill -9, OOM, abort) loses nothing
  * committed; only an OS crash or power loss can roll back the last transactions, and the file
  * stays consistent either way. `synchronous: 'full'` fsyncs each commit (survives power loss, at
- * one fsync per batch). What a crash can lose is what was still queued: ≤ flushIntervalMs.
+ * one fsync per batch). What a crash can lose is what was still queued: ≤ flushIntervalMs of
+ * rows, ≤ 1 s of traffic counters.
  */
 import { openSqlite, sqliteBinding, type SqlValue, type SqliteBindingChoice, type SqliteDb, type SqliteStatement } from './sqlite';
 import type { CompiledPolicy } from '../../rules/compiled';
@@ -35,6 +36,8 @@ const MINUTE_MS = 60_000;
 const MAX_LIMIT = 1_000_000;
 /** Counter rows waiting after failed flushes are capped too (memory stays bounded). */
 const MAX_PENDING_COUNTS = 100_000;
+/** How often open flows' traffic counters are written (a crash loses at most this much of them). */
+const COUNT_SPILL_MS = 1000;
 
 /** A deny, an anomaly or an enforcement action: the rows that must survive overload. */
 export function isViolation(e: DecisionEvent): boolean {
@@ -117,6 +120,7 @@ export class AuditStore {
   private policyHash: string | null = null;
 
   private dirtyTallies: FlowTally[] = [];
+  private lastSpill = 0;
   private pendingCounts: CountRow[] = [];
 
   private flushTimer: NodeJS.Timeout | null = null;
@@ -309,11 +313,16 @@ export class AuditStore {
   /** One transaction of up to `max` queued rows (oldest first) plus the pending counters. Returns true when rows remain. */
   private write(max: number): boolean {
     if (this.readonly || !this.db.open) return false;
-    for (const t of this.dirtyTallies) {
-      this.spill(t);
-      t.dirty = false;
+    // Traffic counters go to SQLite at most once a second (or on flush()/close()): one upsert
+    // per open flow every 100 ms would cost more than the sampled rows themselves.
+    if (max === Infinity || this.now() - this.lastSpill >= COUNT_SPILL_MS) {
+      this.lastSpill = this.now();
+      for (const t of this.dirtyTallies) {
+        this.spill(t);
+        t.dirty = false;
+      }
+      this.dirtyTallies = [];
     }
-    this.dirtyTallies = [];
     const queued = this.vq.length + this.aq.length;
     if (queued === 0 && this.pendingCounts.length === 0) return false;
     const ins = this.insertEvent!;

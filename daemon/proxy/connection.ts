@@ -15,14 +15,11 @@ import { plainConnector, type UpstreamConnector } from './tls';
 const CLOSE_GRACE_MS = 1000;
 
 /**
- * The device-side read buffer of every connection whose inspector borrows chunks
- * (ProtocolInspector.borrowsChunks). One buffer serves all of them: a read fills it and its
- * callback runs to the end before libuv performs the next read, on any socket. Bytes of it
- * that are written on are copied first (write()): a write the kernel does not take at once
- * keeps pointing at the bytes it was given.
+ * Device-side read buffer per connection whose inspector borrows chunks
+ * (ProtocolInspector.borrowsChunks): Modbus ADUs are at most 260 bytes, so 4 KiB holds a
+ * master's whole pipeline of responses in one read.
  */
-const BORROWED = Buffer.allocUnsafeSlow(64 * 1024);
-const BORROWED_AB = BORROWED.buffer;
+const READ_BUFFER_BYTES = 4096;
 
 export interface ConnectionOptions {
   readonly ctx: FlowContext;
@@ -49,6 +46,13 @@ export class ProxyConnection {
    */
   private active = false;
   private lastActive: number;
+  /**
+   * The buffer the device side reads into (borrowed chunks), or null when the next read needs a
+   * fresh one: forwarded views of it are written without a copy, and a write the kernel did not
+   * take at once (it keeps pointing at those bytes) retires it (write()), so no later read can
+   * overwrite bytes still queued for the client.
+   */
+  private readBuf: Buffer | null = null;
 
   constructor(readonly client: net.Socket, private readonly o: ConnectionOptions) {
     client.setNoDelay(true);
@@ -60,10 +64,12 @@ export class ProxyConnection {
       close: () => this.close(),
     };
     this.inspector = o.factory(o.ctx, o.env, sink);
-    // Device side: read into the shared buffer when the inspector borrows chunks (plain TCP
-    // only; the client side is accepted by net.Server, which has no such option).
+    // Device side: read into readBuf when the inspector borrows chunks: no Buffer per read and
+    // no Readable push/emit/nextTick per response (net.connect `onread`, plain TCP only; the
+    // client side is accepted by net.Server, which has no such option). Node calls `buffer`
+    // after every read for the buffer of the next one.
     const onread: net.OnReadOpts | undefined = this.inspector.borrowsChunks === true
-      ? { buffer: BORROWED, callback: (n: number, buf: Uint8Array) => this.feedBorrowed(n, buf) }
+      ? { buffer: () => (this.readBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)), callback: (n: number, buf: Uint8Array) => this.feedBorrowed(n, buf) }
       : undefined;
     const up = (o.connectUpstream ?? plainConnector)(o.upstream.host, o.upstream.port, onread);
     const upstream = up.socket;
@@ -130,7 +136,7 @@ export class ProxyConnection {
     }
   }
 
-  /** A read into BORROWED. true: read on (write() pauses this side itself when the client's buffer is full). */
+  /** A read into readBuf. true: read on (write() pauses this side itself when the client's buffer is full). */
   private feedBorrowed(n: number, buf: Uint8Array): boolean {
     this.feed('s2c', (buf as Buffer).subarray(0, n));
     return true;
@@ -140,7 +146,10 @@ export class ProxyConnection {
   private write(to: net.Socket, from: net.Socket, bytes: Buffer): void {
     if (this.closed || to.destroyed) return;
     if (to === this.client) this.active = true;
-    if (!to.write(bytes.buffer === BORROWED_AB ? Buffer.from(bytes) : bytes)) {
+    const ok = to.write(bytes);
+    // Queued, not written: the socket keeps this view, so the device side reads on elsewhere.
+    if (to.writableLength > 0 && this.readBuf !== null && bytes.buffer === this.readBuf.buffer) this.readBuf = null;
+    if (!ok) {
       from.pause();
       to.once('drain', () => from.resume());
     }
