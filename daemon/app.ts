@@ -65,7 +65,7 @@ export class App {
     if (!loaded.ok) throw new PolicyLoadError(loaded);
     for (const w of loaded.warnings) o.logger.warn(`${w.file}:${w.line}:${w.col}: warning ${w.code}: ${w.message}`);
     const holder = new PolicyHolder(loaded.policy, o.policyFile);
-    const audit = AuditStore.open(o.dbFile, { log: o.logger });
+    const audit = AuditStore.open(o.dbFile, { log: o.logger, checkpointInWorker: true });
     audit.setPolicyHash(loaded.policy.hash);
     const env = new GatewayEnv(holder, countFrame, (ctx) => audit.trafficCounter(trafficFlowOf(ctx, holder.policy)));
     env.onDecision((e) => audit.enqueue(e));

@@ -23,6 +23,7 @@ import type { DecisionEvent, FlowContext, ProtocolName } from '../pipeline/contr
 import { endpointText } from '../pipeline/events';
 import { countAuditDrop, countAuditFlushError, countAuditPruned, countAuditWritten } from '../stats';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations';
+import { startCheckpointer, type Checkpointer } from './checkpointer';
 
 export type {
   AuditStoreOptions, AuditLog, StoredEvent, EventQuery, AuditCounts, TrafficFlow, TrafficCounter, TrafficCountRow, TrafficQuery, RelayEventInput, RelayEventRow, RelayEventQuery,
@@ -120,6 +121,8 @@ export class AuditStore {
   private policyHash: string | null = null;
 
   private dirtyTallies: FlowTally[] = [];
+  /** WAL checkpoints in a worker thread (AuditStoreOptions.checkpointInWorker), or null. */
+  checkpointer: Checkpointer | null = null;
   private lastSpill = 0;
   private pendingCounts: CountRow[] = [];
 
@@ -201,7 +204,9 @@ export class AuditStore {
       db.close();
       throw err;
     }
-    return new AuditStore(db, opts);
+    const store = new AuditStore(db, opts);
+    if (opts.checkpointInWorker === true) store.checkpointer = startCheckpointer(path, choice.binding, db, opts.log);
+    return store;
   }
 
   /** The policy in force from now on; rows queued before keep the hash they were decided under. */
@@ -547,6 +552,7 @@ export class AuditStore {
       this.log?.warn(`audit queue full of violations: ${this.violationDropsUnlogged} deny/anomaly row(s) dropped`, { dropped: this.violationDropsUnlogged });
     }
     this.closed = true;
+    this.checkpointer?.stop();
     this.db.close();
   }
 }

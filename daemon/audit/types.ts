@@ -28,6 +28,12 @@ export interface AuditStoreOptions {
   readonly log?: AuditLog;
   /** SQLite binding; default: the one runtime-check.ts picks for this runtime (tests set it). */
   readonly binding?: SqliteBindingName;
+  /**
+   * Run WAL checkpoints in a worker thread with its own connection (checkpointer.ts), so this
+   * connection only appends: the daemon's choice, the forwarding thread never waits on a
+   * checkpoint's fsync. Default false (the CLI and tests: SQLite's automatic checkpoints).
+   */
+  readonly checkpointInWorker?: boolean;
 }
 
 /** Structural subset of the winston logger. */

@@ -61,7 +61,7 @@ function response(tag: number, tid: number): Buffer {
 function startDevice(): Promise<{ server: net.Server; port: number }> {
   return new Promise((resolve) => {
     const server = net.createServer((s) => {
-      let carry = Buffer.alloc(0);
+      let carry: Buffer = Buffer.alloc(0);
       const queue: Buffer[] = [];
       let sending = false;
       const sendOne = (): void => {
