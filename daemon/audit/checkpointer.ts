@@ -36,7 +36,8 @@ function workerScript(): string {
 export function startCheckpointer(file: string, binding: SqliteBindingName, db: SqliteDb, log?: AuditLog): Checkpointer {
   db.pragma('wal_autocheckpoint = 0');
   const data: CheckpointWorkerData = { file, binding, intervalMs: INTERVAL_MS };
-  const worker = new Worker(workerScript(), { workerData: data });
+  // A small heap: the worker runs one PRAGMA a second (RSS is the daemon's budget).
+  const worker = new Worker(workerScript(), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
   worker.unref();
   let runs = 0;
   let stopped = false;
