@@ -212,11 +212,12 @@ export function evaluateModbus(rules: ClientRules | null, req: ModbusRequest, no
     return deny('no_rule', `no rule on this conduit names this client (${fcText(req.fc)})`, null, modbusTechnique(req, 'no_rule'));
   }
   // The allow search: only rules listing this function code can allow it, and the first of
-  // them (in file order) that does is the first rule of the whole list that does.
+  // them (in file order) that does is the first rule of the whole list that does. (When every
+  // rule lists it, the loop below is the same search.)
   const byFc = rules.modbusByFunction;
+  const cands = byFc === undefined ? null : byFc[req.fc] ?? NO_RULES;
   let acc: readonly TableAccess[] | null = null;
-  if (byFc !== undefined) {
-    const cands = byFc[req.fc] ?? NO_RULES;
+  if (cands !== null && cands.length < rules.modbus.length) {
     for (let i = 0; i < cands.length; i++) {
       const rule = cands[i]!;
       if (!activeAt(rule.window, now) || !hasBit(rule.units, req.mbap.unit)) continue;

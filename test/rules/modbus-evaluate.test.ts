@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { evaluateModbus } from '../../rules/matchers/modbus';
 import type { Verdict } from '../../rules/verdict';
 import type { ModbusRequest } from '../../protocols/modbus/types';
@@ -192,5 +193,33 @@ describe('evaluateModbus: clients without rules, windows', () => {
     const a = evaluateModbus(hmi, read(1, 3, 0, 1), NOW);
     expect(evaluateModbus(hmi, read(1, 3, 5, 1), NOW)).toBe(a);
     expect(Object.isFrozen(a)).toBe(true);
+  });
+});
+
+describe('evaluateModbus: the per-function-code index changes no verdict', () => {
+  /** The same client's rules without the index: every rule is read, as before the index. */
+  const unindexed = (r: NonNullable<typeof hmi>) => ({ asset: r.asset, modbus: r.modbus }) as NonNullable<typeof hmi>;
+  const requests = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom(1, 2, 3, 4), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 20 })).map(([u, f, a, q]) => read(u, f as 1 | 2 | 3 | 4, a, q)),
+    fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 90, max: 130 }), fc.integer({ min: 0, max: 700 })).map(([u, a, v]) => writeReg(u, a, v)),
+    fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 95, max: 125 }), fc.array(fc.integer({ min: 0, max: 65535 }), { minLength: 1, maxLength: 6 })).map(([u, a, vs]) => writeRegs(u, a, vs)),
+    fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 10 }), fc.boolean()).map(([u, a, v]) => writeCoil(u, a, v)),
+    fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 100, max: 125 }), fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 })).map(([u, a, m, o]) => maskWrite(u, a, m, o)),
+    fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 12 })).map(([u, s]) => diag(u, s)),
+    fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 12, max: 15 })).map(([u, m]) => mei(u, m)),
+    fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 127 })).map(([u, f]) => other(u, f)),
+  );
+  test.each([
+    ['hmi-1', hmi!],
+    ['hmi-6', hmi6!],
+    ['ews-1', ews!],
+  ])('%s, in and out of the maintenance window', (_name, rules) => {
+    expect(rules.modbusByFunction).toBeDefined();
+    fc.assert(
+      fc.property(requests, fc.constantFrom(IN_WINDOW, OUT_WINDOW), (r, now) => {
+        expect(evaluateModbus(rules, r, now)).toEqual(evaluateModbus(unindexed(rules), r, now));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
