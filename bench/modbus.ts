@@ -72,6 +72,8 @@ function perRoundRatios(per: ReadonlyMap<TargetName, readonly RoundResult[]>, og
 const DEFAULT_ROUNDS = 6;
 const DEFAULT_SECONDS = 0.5;
 const WARMUP_MS = 250;
+/** Per target and function code, once, before any case (JIT warm-up; see benchModbus). */
+const WARMUP_PER_TARGET_MS = 1000;
 const given = (flag: string, env: string): boolean => process.env[env] !== undefined || process.argv.includes(flag);
 
 export async function benchModbus(ctxIn: BenchContext): Promise<BenchResult> {
@@ -109,6 +111,15 @@ export async function benchModbus(ctxIn: BenchContext): Promise<BenchResult> {
   ].filter((t) => ctx.targets === null || ctx.targets.includes(t.name)) as Target[];
   const cases: ModbusCase[] = [];
   try {
+    // One unmeasured warm-up per target before the first case: without it the first case (FC 3,
+    // one client) also timed the JIT compiling each forwarder's code, and otgate has more code
+    // to compile than the relay (its CPU/tx at FC 3 × 1 was ×1.2–×1.3 the relay's in every run,
+    // at FC 16 × 1, measured later in the same runs, ×0.9–×1.2).
+    for (const t of targets) {
+      for (const fc of ctx.modbusFcs) {
+        await runModbusLoad({ host: t.host, port: t.port, clients: 16, fc, warmupMs: 0, durationMs: WARMUP_PER_TARGET_MS, maxTx: 5_000_000, localAddress: BENCH.client }, pin?.peers, gen);
+      }
+    }
     for (const fc of ctx.modbusFcs) {
       for (const clients of ctx.modbusClients) {
         ctx.log(`modbus FC ${fc}, ${clients} client(s): ${ctx.rounds} rounds × ${targets.length} targets × ${ctx.seconds} s`);
