@@ -50,8 +50,19 @@ function request(unit: number, fc: number, a: number, b: number): ModbusRequest 
   return r.frame;
 }
 
-/** ns per decision (rulesFor + evaluateModbus), median of 5 timed loops. */
-function timeDecisions(n: number, sameClient: boolean, loops: number): { allowNs: number; denyNs: number; check: string } {
+interface Case {
+  readonly n: number;
+  readonly sameClient: boolean;
+  readonly loops: number;
+  readonly run: (req: ModbusRequest, loops: number) => void;
+  readonly allowReq: ModbusRequest;
+  readonly denyReq: ModbusRequest;
+  readonly check: string;
+  readonly allow: number[];
+  readonly deny: number[];
+}
+
+function prepare(n: number, sameClient: boolean, loops: number): Case {
   const p = compilePolicy(spec(n, sameClient), { file: 'scale.yaml', hash: 'h' });
   // Client i = 0 on conduit k0 (rule r0); the same-client case allows only at its last rule.
   const idx = sameClient ? n - CONDUITS : 0;
@@ -61,30 +72,47 @@ function timeDecisions(n: number, sameClient: boolean, loops: number): { allowNs
   const allowReq = request(unit, 3, idx % 500, 10);
   const denyReq = request(unit, 6, idx % 100, 101); // value above the envelope
   const check = `${evaluateModbus(conduit.rulesFor(addr), allowReq, 0).allow}/${evaluateModbus(conduit.rulesFor(addr), denyReq, 0).allow}`;
-  const time = (req: ModbusRequest): number => {
-    const xs: number[] = [];
-    let sink = 0;
-    for (let r = 0; r < 6; r++) {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < loops; i++) if (evaluateModbus(conduit.rulesFor(addr), req, i).allow) sink++;
-      if (r > 0) xs.push(Number(process.hrtime.bigint() - t0) / loops); // first loop warms the JIT
-    }
+  let sink = 0;
+  const run = (req: ModbusRequest, k: number): void => {
+    for (let i = 0; i < k; i++) if (evaluateModbus(conduit.rulesFor(addr), req, i).allow) sink++;
     if (sink < 0) throw new Error('unreachable');
-    return median(xs);
   };
-  return { allowNs: round(time(allowReq)), denyNs: round(time(denyReq)), check };
+  return { n, sameClient, loops, run, allowReq, denyReq, check, allow: [], deny: [] };
+}
+
+const ROUNDS = 7;
+
+/**
+ * ns per decision (rulesFor + evaluateModbus). Every policy is compiled first and stays alive,
+ * then the sizes are timed in turn, round after round (order rotated), medians of the rounds
+ * after a warm-up one: each size sees the same heap and the same JIT state, so the 10 vs
+ * 10,000 ratio is the decision path's, not which size happened to run first.
+ */
+function timeAll(cases: readonly Case[]): void {
+  for (let r = 0; r <= ROUNDS; r++) {
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[(k + r) % cases.length]!;
+      for (const [req, out] of [[c.allowReq, c.allow], [c.denyReq, c.deny]] as const) {
+        const t0 = process.hrtime.bigint();
+        c.run(req, c.loops);
+        if (r > 0) out.push(Number(process.hrtime.bigint() - t0) / c.loops); // round 0 warms the JIT
+      }
+    }
+  }
 }
 
 export async function benchPolicyScale(ctx: BenchContext): Promise<BenchResult> {
   const sizes = [10, 1_000, 10_000];
-  const rows: { rules: number; layout: string; allowNs: number; denyNs: number; check: string }[] = [];
+  const cases: Case[] = [];
   for (const sameClient of [false, true]) {
-    for (const n of sizes) {
-      const loops = sameClient && n >= 1000 ? Math.max(2_000, 2_000_000 / n) : 200_000;
-      const r = timeDecisions(n, sameClient, loops);
-      rows.push({ rules: n, layout: sameClient ? 'all rules name one client (worst case)' : 'one rule per client (plant layout)', ...r });
-      ctx.log(`${n} rules, ${sameClient ? 'same client' : 'spread'}: allow ${r.allowNs} ns, deny ${r.denyNs} ns (${r.check})`);
-    }
+    for (const n of sizes) cases.push(prepare(n, sameClient, sameClient && n >= 1000 ? Math.max(2_000, 2_000_000 / n) : 100_000));
+  }
+  timeAll(cases);
+  const rows: { rules: number; layout: string; allowNs: number; denyNs: number; check: string }[] = [];
+  for (const c of cases) {
+    const r = { allowNs: round(median(c.allow)), denyNs: round(median(c.deny)), check: c.check };
+    rows.push({ rules: c.n, layout: c.sameClient ? 'all rules name one client (worst case)' : 'one rule per client (plant layout)', ...r });
+    ctx.log(`${c.n} rules, ${c.sameClient ? 'same client' : 'spread'}: allow ${r.allowNs} ns, deny ${r.denyNs} ns (${r.check}; ${ROUNDS} interleaved rounds)`);
   }
   const spread = rows.filter((r) => r.layout.startsWith('one'));
   const at10 = spread[0]!;

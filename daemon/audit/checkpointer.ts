@@ -1,7 +1,7 @@
 /**
  * Moves the audit store's WAL checkpoints off the forwarding thread (checkpoint-worker.ts).
- * Measured here: a 37-row audit commit takes ~0.4 ms, but one in ~70 also ran an automatic
- * checkpoint and took ~7 ms — a stall of every open connection. With the worker, the store's
+ * Measured here (BENCHMARKS.md, fourth round): a 37-row audit commit takes ~0.4 ms, but one in
+ * ~65 also ran an automatic checkpoint and took ~7 ms — a stall of every open connection. With the worker, the store's
  * connection only appends. If the worker fails or exits, automatic checkpoints come back on the
  * store's own connection (SQLite's default, 1000 pages), so the WAL never grows without bound.
  */
