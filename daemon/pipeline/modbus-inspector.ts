@@ -19,12 +19,14 @@ import {
   ModbusAnomalies,
 } from '../../protocols/modbus';
 import { wellFormedResponseSize } from '../../protocols/modbus/decode';
+import { frameAdu } from '../../protocols/modbus/mbap';
 import type { ModbusRequest, ModbusResponse } from '../../protocols/modbus/types';
-import { evaluateModbus } from '../../rules/matchers/modbus';
+import { allowBasis, evaluateModbus } from '../../rules/matchers/modbus';
 import type { ClientRules } from '../../rules/compiled';
 import type { Verdict } from '../../rules/verdict';
 import type { ActionSink, DecisionEvent, FlowContext, InspectorFactory, PipelineEnv, ProtocolInspector } from './contract';
 import { makeEvent, viewOf, type FlowView } from './events';
+import { AllowedRepeats } from './modbus-repeats';
 import type { Anomaly } from '../../protocols/common';
 
 const DEFAULT_PENDING = 16;
@@ -51,6 +53,8 @@ class ModbusInspector implements ProtocolInspector {
   private maxAdu: number;
   /** This client's rules on the conduit (a lookup by address in the frozen policy), per view. */
   private rules: ClientRules | null;
+  /** Allowed requests this master repeats (polls): no decode or rule walk for a repeat. */
+  private readonly repeats = new AllowedRepeats();
 
   constructor(
     private readonly ctx: FlowContext,
@@ -94,6 +98,18 @@ class ModbusInspector implements ProtocolInspector {
           continue;
         }
       }
+      if (kind === 'request' && view.policy !== null) {
+        const size = frameAdu(buf, off, maxAdu);
+        const again = typeof size === 'number' ? this.repeats.find(buf, off, size, now) : null;
+        if (again !== null) {
+          if (!this.onRequest(view, again, dir, buf, pending, off, now, this.repeats.basis!.verdict, 0)) {
+            if (this.closed) return;
+            pending = off + (size as number);
+          }
+          off += size as number;
+          continue;
+        }
+      }
       const r = decodeModbusAdu(buf, off, kind, maxAdu);
       if (r.kind === 'need') break;
       if (r.kind === 'malformed') {
@@ -116,7 +132,7 @@ class ModbusInspector implements ProtocolInspector {
       const end = off + r.consumed;
       const frame = r.frame;
       if (frame.kind === 'request') {
-        if (!this.onRequest(view, frame, dir, buf, pending, off, now)) {
+        if (!this.onRequest(view, frame, dir, buf, pending, off, now, null, r.consumed)) {
           if (this.closed) return;
           pending = end;
         }
@@ -129,10 +145,19 @@ class ModbusInspector implements ProtocolInspector {
     if (off < buf.length) this.carry[dir] = Buffer.from(buf.subarray(off)); // own the bytes, free the chunk
   }
 
-  /** Returns true when the frame stays in the forward run, false when it was taken out of it. */
-  private onRequest(view: FlowView, req: ModbusRequest, dir: Direction, buf: Buffer, pending: number, off: number, now: number): boolean {
+  /**
+   * Returns true when the frame stays in the forward run, false when it was taken out of it.
+   * `known`: the verdict of a repeated request (AllowedRepeats); else the rules decide, and an
+   * allow of the `size`-byte ADU at `off` is remembered.
+   */
+  private onRequest(view: FlowView, req: ModbusRequest, dir: Direction, buf: Buffer, pending: number, off: number, now: number, known: Verdict | null, size: number): boolean {
     const env = this.env;
-    const verdict: Verdict | null = view.policy === null ? null : evaluateModbus(this.rules, req, now);
+    let verdict: Verdict | null = known;
+    if (verdict === null && view.policy !== null) {
+      verdict = evaluateModbus(this.rules, req, now);
+      const basis = verdict.allow && this.rules !== null ? allowBasis(this.rules, req, verdict, now) : null;
+      if (basis !== null) this.repeats.remember(buf, off, size, req, basis);
+    }
 
     if (verdict !== null) this.tally?.(FC_SERVICE[req.fc] ?? `fc${req.fc}`, verdict.allow ? 'allow' : 'deny', now);
     if (verdict === null || verdict.allow) {
@@ -228,6 +253,7 @@ class ModbusInspector implements ProtocolInspector {
   private currentView(): FlowView {
     const policy = this.env.policy();
     if (policy !== this.view.policy) {
+      this.repeats.clear();
       this.view = viewOf(this.ctx, policy);
       this.maxAdu = maxAduOf(this.view);
       this.rules = this.view.conduit?.rulesFor(this.ctx.client.ip) ?? null;

@@ -304,3 +304,36 @@ function listText(xs: readonly number[]): string {
   }
   return `[${parts.join(', ')}]`;
 }
+
+/**
+ * What an allow of `req` at `now` depends on besides the request's own bytes (and this
+ * ClientRules object: a reload swaps it). Every rule's outcome for the same bytes is fixed except
+ * through time windows, so the same bytes get the same verdict while (a) every windowed rule
+ * listing the function code that was inactive at `now` and sits before the allowing rule (in file
+ * order) stays inactive — active, it might allow first — and (b) the allowing rule, if windowed,
+ * stays active (allowStands). Windowed rules that were active and did not allow cannot start to.
+ * null when the verdict is not an allow by one of these rules.
+ */
+export interface AllowBasis {
+  readonly verdict: Verdict;
+  readonly allower: CompiledModbusRule;
+  /** Windowed rules before the allower that were inactive when the verdict was made. */
+  readonly inactive: readonly CompiledModbusRule[];
+}
+
+export function allowBasis(rules: ClientRules, req: ModbusRequest, verdict: Verdict, now: number): AllowBasis | null {
+  if (!verdict.allow) return null;
+  const list = rules.modbusByFunction?.[req.fc] ?? rules.modbus;
+  const inactive: CompiledModbusRule[] = [];
+  for (const rule of list) {
+    if (rule.allowed === verdict) return { verdict, allower: rule, inactive };
+    if (!activeAt(rule.window, now)) inactive.push(rule);
+  }
+  return null;
+}
+
+export function allowStands(b: AllowBasis, now: number): boolean {
+  const w = b.inactive;
+  for (let i = 0; i < w.length; i++) if (activeAt(w[i]!.window, now)) return false;
+  return activeAt(b.allower.window, now);
+}
