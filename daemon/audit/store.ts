@@ -339,6 +339,8 @@ export class AuditStore {
     const { vq, vseq, vhash, aq, aseq, ahash } = this;
     const counts = this.pendingCounts;
     const n = Math.min(queued, max);
+    // Counter rows share the transaction's row budget (events first), so no commit runs long.
+    const c = Math.min(counts.length, Math.max(0, max - n));
     let i = 0;
     let j = 0;
     try {
@@ -351,7 +353,7 @@ export class AuditStore {
           ins.run(e.ts, e.flow, e.conduit, e.proto, e.src, e.dst, e.clientAsset, e.serverAsset, e.dir, e.verdict, e.action,
             e.rule, e.reason, e.anomaly, e.technique, e.summary, fieldsJson(e.fields), hash);
         }
-        for (const r of counts) up.run(...r);
+        for (let k = 0; k < c; k++) up.run(...counts[k]!);
       });
     } catch (err) {
       this.flushErrors++;
@@ -380,7 +382,8 @@ export class AuditStore {
       aseq.splice(0, j);
       ahash.splice(0, j);
     }
-    this.pendingCounts = [];
+    if (c === counts.length) this.pendingCounts = [];
+    else counts.splice(0, c);
     this.written += n;
     this.transactions++;
     countAuditWritten(n);
@@ -388,7 +391,7 @@ export class AuditStore {
       this.checkpointer = this.startCheckpointer();
       this.startCheckpointer = null;
     }
-    return this.vq.length + this.aq.length > 0;
+    return this.vq.length + this.aq.length + this.pendingCounts.length > 0;
   }
 
   private onTimer(): void {

@@ -162,6 +162,28 @@ describe.each(usableSqliteBindings())('%s', (b) => {
     });
   });
 
+  describe('background writes', () => {
+    test('events and traffic counters go in transactions of at most batchSize rows, all of them in the end', async () => {
+      let now = T0;
+      const s = store('audit.db', { batchSize: 4, flushIntervalMs: 5, now: () => now });
+      for (let f = 0; f < 10; f++) s.trafficCounter({ conduit: 'c', proto: 'modbus', client: `hmi-${f}`, server: 'plc' })('fc3', 'allow', T0);
+      for (let i = 0; i < 3; i++) s.enqueue(denyEvent(i));
+      now = T0 + 2000; // past the counters' once-a-second spill
+      // Watched through another connection: counts() and trafficCounts() flush (one commit for all).
+      const counterRows = (): number => {
+        const db = raw('audit.db', true);
+        try {
+          return (db.prepare('SELECT count(*) AS n FROM traffic_counts').get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      };
+      await eventually(() => committed() === 3 && counterRows() === 10, 5000);
+      expect(s.counts().transactions).toBe(4); // 3 events + 10 counter rows in commits of ≤ 4 rows
+      expect(s.trafficCounts()).toHaveLength(10);
+    });
+  });
+
   describe('retention', () => {
     test('max age removes old rows in small batches, counters and relay events too', () => {
       const now = T0 + 10 * 86_400_000;
