@@ -5,12 +5,12 @@
  */
 import fc from 'fast-check';
 import { createModbusInspector } from '../../daemon/pipeline/modbus-inspector';
-import type { DecisionEvent, PipelineEnv } from '../../daemon/pipeline/contract';
 import { encodeRequest, decodeModbusAdu, type RequestInput } from '../../protocols/modbus';
 import type { ModbusRequest } from '../../protocols/modbus/types';
 import { allowBasis, allowStands, evaluateModbus } from '../../rules/matchers/modbus';
 import type { CompiledPolicy } from '../../rules/compiled';
 import { compileText } from '../rules/helpers';
+import { harness } from '../helpers/pipeline-harness';
 
 const W_START = Date.parse('2026-12-01T06:00:00Z');
 const W_END = Date.parse('2026-12-01T10:00:00Z');
@@ -44,22 +44,9 @@ conduits:
 
 function setup(policyA: CompiledPolicy) {
   let policy = policyA;
-  const h = { clock: BEFORE, events: [] as DecisionEvent[], forwarded: [] as Buffer[], replies: [] as Buffer[], closed: null as string | null };
-  const env: PipelineEnv = {
-    policy: () => policy,
-    now: () => h.clock,
-    hrnow: () => process.hrtime.bigint(),
-    record: (e) => h.events.push(e),
-    sampleAllowed: () => true,
-    count: () => undefined,
-    violation: () => undefined,
-  };
-  const inspector = createModbusInspector(
-    { flowId: 'f', conduit: 'hmi-plc', protocol: 'modbus', client: { ip: '10.20.0.11', port: 40000 }, server: { ip: '10.10.0.21', port: 502 }, passive: false },
-    env,
-    { forward: (_d, b) => h.forwarded.push(Buffer.from(b)), reply: (_d, b) => h.replies.push(Buffer.from(b)), close: (r) => (h.closed = r) },
-  );
-  return { h, inspector, reload: (p: CompiledPolicy) => (policy = p) };
+  const h = harness(createModbusInspector, () => policy, { protocol: 'modbus', conduit: 'hmi-plc', client: { ip: '10.20.0.11', port: 40000 }, server: { ip: '10.10.0.21', port: 502 } });
+  h.clock = BEFORE;
+  return { h, inspector: h.inspector, reload: (p: CompiledPolicy) => (policy = p) };
 }
 
 const read = (tid: number): Buffer => encodeRequest({ op: 'read', fc: 3, table: 'holding_registers', address: 10, quantity: 2, mbap: { tid, unit: 1 } });
@@ -74,7 +61,8 @@ describe('repeated Modbus requests', () => {
       inspector.feed('c2s', read(tid));
       inspector.feed('s2c', answer(tid));
     }
-    expect(Buffer.concat(h.forwarded).equals(Buffer.concat([1, 2, 3, 4, 5].flatMap((t) => [read(t), answer(t)])))).toBe(true);
+    expect(Buffer.concat(h.forwarded.c2s).equals(Buffer.concat([1, 2, 3, 4, 5].map(read)))).toBe(true);
+    expect(Buffer.concat(h.forwarded.s2c).equals(Buffer.concat([1, 2, 3, 4, 5].map(answer)))).toBe(true);
     const reqs = h.events.filter((e) => e.dir === 'request');
     expect(reqs.map((e) => [e.fields.tid, e.verdict, e.rule])).toEqual([1, 2, 3, 4, 5].map((t) => [t, 'allow', 'always-read']));
     expect(h.events.filter((e) => e.anomaly !== null)).toEqual([]); // every response paired
@@ -99,24 +87,24 @@ describe('repeated Modbus requests', () => {
     h.clock = INSIDE;
     inspector.feed('c2s', write(1, 205, 7));
     inspector.feed('c2s', write(2, 205, 7));
-    expect(h.replies).toEqual([]);
+    expect(h.replies.c2s).toEqual([]);
     h.clock = AFTER;
     inspector.feed('c2s', write(3, 205, 7));
-    expect(h.replies).toHaveLength(1);
-    expect(h.replies[0]!.readUInt16BE(0)).toBe(3);
-    expect(h.replies[0]![7]).toBe(0x86);
-    expect(Buffer.concat(h.forwarded).equals(Buffer.concat([write(1, 205, 7), write(2, 205, 7)]))).toBe(true);
+    expect(h.replies.c2s).toHaveLength(1);
+    expect(h.replies.c2s[0]!.readUInt16BE(0)).toBe(3);
+    expect(h.replies.c2s[0]![7]).toBe(0x86);
+    expect(Buffer.concat(h.forwarded.c2s).equals(Buffer.concat([write(1, 205, 7), write(2, 205, 7)]))).toBe(true);
   });
 
   test('after a reload the repeat is judged by the new policy', () => {
     const { h, inspector, reload } = setup(compileText(policyText(250)));
     inspector.feed('c2s', write(1, 105, 200));
     inspector.feed('c2s', write(2, 105, 200));
-    expect(h.replies).toEqual([]);
+    expect(h.replies.c2s).toEqual([]);
     reload(compileText(policyText(150)));
     inspector.feed('c2s', write(3, 105, 200));
-    expect(h.replies).toHaveLength(1);
-    expect(h.replies[0]![8]).toBe(3); // value outside the envelope
+    expect(h.replies.c2s).toHaveLength(1);
+    expect(h.replies.c2s[0]![8]).toBe(3); // value outside the envelope
     expect(h.events[h.events.length - 1]!.reason).toBe('modbus_value_out_of_range');
   });
 

@@ -25,7 +25,8 @@ export interface Harness {
   clock: number;
 }
 
-export function harness(factory: InspectorFactory, policy: CompiledPolicy | null, ctx: Partial<FlowContext> & Pick<FlowContext, 'protocol'>): Harness {
+/** `policy`: the running policy, or a function returning it (a test that reloads). */
+export function harness(factory: InspectorFactory, policy: CompiledPolicy | null | (() => CompiledPolicy | null), ctx: Partial<FlowContext> & Pick<FlowContext, 'protocol'>): Harness {
   const h = {
     forwarded: { c2s: [] as Buffer[], s2c: [] as Buffer[] },
     replies: { c2s: [] as Buffer[], s2c: [] as Buffer[] },
@@ -35,7 +36,7 @@ export function harness(factory: InspectorFactory, policy: CompiledPolicy | null
     clock: 1_700_000_000_000,
   };
   const env: PipelineEnv = {
-    policy: () => policy,
+    policy: typeof policy === 'function' ? policy : () => policy,
     now: () => h.clock,
     hrnow: () => process.hrtime.bigint(),
     record: (e) => h.events.push(e),
