@@ -101,12 +101,12 @@ class ModbusInspector implements ProtocolInspector {
       if (kind === 'request' && view.policy !== null) {
         const size = frameAdu(buf, off, maxAdu);
         const again = typeof size === 'number' ? this.repeats.find(buf, off, size, now) : null;
-        if (again !== null) {
-          if (!this.onRequest(view, again, dir, buf, pending, off, now, this.repeats.basis!.verdict, 0)) {
+        if (again !== null && typeof size === 'number') {
+          if (!this.onRequest(view, again.frame, dir, buf, pending, off, now, again.verdict, size)) {
             if (this.closed) return;
-            pending = off + (size as number);
+            pending = off + size;
           }
-          off += size as number;
+          off += size;
           continue;
         }
       }

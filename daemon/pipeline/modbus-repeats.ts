@@ -11,6 +11,7 @@
 import { readMbap } from '../../protocols/modbus/mbap';
 import type { ModbusRequest } from '../../protocols/modbus/types';
 import { allowStands, type AllowBasis } from '../../rules/matchers/modbus';
+import type { Verdict } from '../../rules/verdict';
 
 /** Distinct polls remembered per connection (round robin). */
 const SLOTS = 8;
@@ -32,18 +33,18 @@ const REMEMBERED: ReadonlySet<ModbusRequest['op']> = new Set<ModbusRequest['op']
 export class AllowedRepeats {
   private readonly entries: (Entry | null)[] = new Array<Entry | null>(SLOTS).fill(null);
   private next = 0;
-  /** The entry the last find() returned. */
-  basis: AllowBasis | null = null;
 
-  /** The request at `off` (a whole ADU of `size` bytes, header already checked) if it repeats an allowed one whose allow still stands. */
-  find(buf: Buffer, off: number, size: number, now: number): ModbusRequest | null {
+  /**
+   * The request at `off` (a whole ADU of `size` bytes, header already checked) and its verdict,
+   * if it repeats an allowed one whose allow still stands.
+   */
+  find(buf: Buffer, off: number, size: number, now: number): { readonly frame: ModbusRequest; readonly verdict: Verdict } | null {
     if (size > MAX_BYTES) return null;
     for (let i = 0; i < SLOTS; i++) {
       const e = this.entries[i];
       if (e === undefined || e === null || e.key.length !== size - 2 || !sameBytes(e.key, buf, off + 2)) continue;
       if (!allowStands(e.basis, now)) return null;
-      this.basis = e.basis;
-      return { ...e.frame, mbap: readMbap(buf, off) };
+      return { frame: { ...e.frame, mbap: readMbap(buf, off) }, verdict: e.basis.verdict };
     }
     return null;
   }
@@ -58,7 +59,6 @@ export class AllowedRepeats {
   clear(): void {
     this.entries.fill(null);
     this.next = 0;
-    this.basis = null;
   }
 }
 
