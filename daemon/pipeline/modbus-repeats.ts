@@ -17,6 +17,16 @@ import type { Verdict } from '../../rules/verdict';
 const SLOTS = 8;
 /** Longer ADUs (large writes) are not remembered: comparing them costs what decoding does. */
 const MAX_BYTES = 64;
+/**
+ * A master that does not repeat itself (paging through registers, changing setpoints) would pay
+ * a copy and an entry per request for nothing: after the first lookups, remembering goes on only
+ * while at least one lookup in 4 hits, plus one miss in 64 to notice when polling starts.
+ */
+const PROBATION = 64;
+/** Table reads and writes are at least 12 bytes (MBAP 7 + FC + address + quantity/value). */
+const MIN_BYTES = 12;
+const SAMPLE_MISSES = 63; // mask: one miss in 64
+const HALVE_AT = 1024;
 
 interface Entry {
   /** ADU bytes 2..end. */
@@ -32,33 +42,56 @@ const REMEMBERED: ReadonlySet<ModbusRequest['op']> = new Set<ModbusRequest['op']
 
 export class AllowedRepeats {
   private readonly entries: (Entry | null)[] = new Array<Entry | null>(SLOTS).fill(null);
+  /** Per slot: the ADU's size (0 = empty) and bytes 6-9 (unit, FC, first PDU byte pair) as one number, checked before the bytes. */
+  private readonly sizes = new Int32Array(SLOTS);
+  private readonly heads = new Int32Array(SLOTS);
   private next = 0;
+  private lookups = 0;
+  private hits = 0;
+  private misses = 0;
 
   /**
    * The request at `off` (a whole ADU of `size` bytes, header already checked) and its verdict,
    * if it repeats an allowed one whose allow still stands.
    */
   find(buf: Buffer, off: number, size: number, now: number): { readonly frame: ModbusRequest; readonly verdict: Verdict } | null {
-    if (size > MAX_BYTES) return null;
+    if (size > MAX_BYTES || size < MIN_BYTES) return null;
+    if (++this.lookups >= HALVE_AT) {
+      this.lookups >>= 1;
+      this.hits >>= 1;
+    }
+    const head = buf.readInt32BE(off + 6);
     for (let i = 0; i < SLOTS; i++) {
-      const e = this.entries[i];
-      if (e === undefined || e === null || e.key.length !== size - 2 || !sameBytes(e.key, buf, off + 2)) continue;
+      if (this.sizes[i] !== size || this.heads[i] !== head) continue;
+      const e = this.entries[i]!;
+      if (!sameBytes(e.key, buf, off + 2)) continue;
       if (!allowStands(e.basis, now)) return null;
+      this.hits++;
       return { frame: { ...e.frame, mbap: readMbap(buf, off) }, verdict: e.basis.verdict };
     }
     return null;
   }
 
+  /** Whether an allowed request that missed is worth remembering (see PROBATION). */
+  worthRemembering(): boolean {
+    return this.lookups < PROBATION || this.hits * 4 >= this.lookups || (++this.misses & SAMPLE_MISSES) === 0;
+  }
+
   /** Remembers an allowed request (decoded from the ADU at `off`, `size` bytes). */
   remember(buf: Buffer, off: number, size: number, frame: ModbusRequest, basis: AllowBasis): void {
-    if (size > MAX_BYTES || !REMEMBERED.has(frame.op)) return;
-    this.entries[this.next] = { key: Buffer.from(buf.subarray(off + 2, off + size)), frame, basis };
-    this.next = (this.next + 1) % SLOTS;
+    if (size > MAX_BYTES || size < MIN_BYTES || !REMEMBERED.has(frame.op)) return;
+    const i = this.next;
+    this.entries[i] = { key: Buffer.from(buf.subarray(off + 2, off + size)), frame, basis };
+    this.sizes[i] = size;
+    this.heads[i] = buf.readInt32BE(off + 6);
+    this.next = (i + 1) % SLOTS;
   }
 
   clear(): void {
     this.entries.fill(null);
+    this.sizes.fill(0);
     this.next = 0;
+    this.lookups = this.hits = this.misses = 0;
   }
 }
 

@@ -11,6 +11,7 @@ import { allowBasis, allowStands, evaluateModbus } from '../../rules/matchers/mo
 import type { CompiledPolicy } from '../../rules/compiled';
 import { compileText } from '../rules/helpers';
 import { harness } from '../helpers/pipeline-harness';
+import { AllowedRepeats } from '../../daemon/pipeline/modbus-repeats';
 
 const W_START = Date.parse('2026-12-01T06:00:00Z');
 const W_END = Date.parse('2026-12-01T10:00:00Z');
@@ -47,6 +48,12 @@ function setup(policyA: CompiledPolicy) {
   const h = harness(createModbusInspector, () => policy, { protocol: 'modbus', conduit: 'hmi-plc', client: { ip: '10.20.0.11', port: 40000 }, server: { ip: '10.10.0.21', port: 502 } });
   h.clock = BEFORE;
   return { h, inspector: h.inspector, reload: (p: CompiledPolicy) => (policy = p) };
+}
+
+function frame(b: Buffer): ModbusRequest {
+  const r = decodeModbusAdu(b, 0, 'request');
+  if (r.kind !== 'frame' || r.frame.kind !== 'request') throw new Error('bad fixture');
+  return r.frame;
 }
 
 const read = (tid: number): Buffer => encodeRequest({ op: 'read', fc: 3, table: 'holding_registers', address: 10, quantity: 2, mbap: { tid, unit: 1 } });
@@ -108,13 +115,32 @@ describe('repeated Modbus requests', () => {
     expect(h.events[h.events.length - 1]!.reason).toBe('modbus_value_out_of_range');
   });
 
+  test('a master that does not repeat itself stops paying for remembering, and is remembered again once it polls', () => {
+    const rules = compileText(policyText(250)).conduits.get('hmi-plc')!.rulesFor('10.20.0.11')!;
+    const repeats = new AllowedRepeats();
+    let remembered = 0;
+    const step = (b: Buffer): boolean => {
+      if (repeats.find(b, 0, b.length, BEFORE) !== null) return true;
+      const req = frame(b);
+      const v = evaluateModbus(rules, req, BEFORE);
+      if (v.allow && repeats.worthRemembering()) {
+        remembered++;
+        repeats.remember(b, 0, b.length, req, allowBasis(rules, req, v, BEFORE)!);
+      }
+      return false;
+    };
+    const paging = (i: number): Buffer => encodeRequest({ op: 'read', fc: 3, table: 'holding_registers', address: i % 190, quantity: 2, mbap: { tid: i, unit: 1 } });
+    let hits = 0;
+    for (let i = 0; i < 1000; i++) if (step(paging(i))) hits++;
+    expect(hits).toBeLessThan(100); // an address comes back every 190 requests; a sampled entry may still hold it
+    expect(remembered).toBeLessThanOrEqual(64 + Math.ceil(1000 / 64)); // the first lookups, then one miss in 64
+    hits = 0;
+    for (let tid = 0; tid < 200; tid++) if (step(read(tid))) hits++;
+    expect(hits).toBeGreaterThanOrEqual(200 - 64);
+  });
+
   test('while allowStands holds, a fresh evaluation gives the same verdict (any request, any two times)', () => {
     const rules = compileText(policyText(250)).conduits.get('hmi-plc')!.rulesFor('10.20.0.11')!;
-    const frame = (b: Buffer): ModbusRequest => {
-      const r = decodeModbusAdu(b, 0, 'request');
-      if (r.kind !== 'frame' || r.frame.kind !== 'request') throw new Error('bad fixture');
-      return r.frame;
-    };
     const inputs: fc.Arbitrary<RequestInput> = fc.oneof(
       fc.tuple(fc.integer({ min: 0, max: 250 }), fc.integer({ min: 1, max: 10 })).map(([a, q]) => ({ op: 'read' as const, fc: 3 as const, table: 'holding_registers' as const, address: a, quantity: q, mbap: { tid: 1, unit: 1 } })),
       fc.tuple(fc.integer({ min: 95, max: 215 }), fc.integer({ min: 0, max: 300 })).map(([a, v]) => ({ op: 'write_single_register' as const, fc: 6 as const, address: a, value: v, mbap: { tid: 1, unit: 1 } })),
