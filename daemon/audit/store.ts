@@ -324,8 +324,9 @@ export class AuditStore {
     if (this.readonly || !this.db.open) return false;
     // Traffic counters go to SQLite at most once a second (or on flush()/close()): one upsert
     // per open flow every 100 ms would cost more than the sampled rows themselves.
-    if (max === Infinity || this.now() - this.lastSpill >= COUNT_SPILL_MS) {
-      this.lastSpill = this.now();
+    const now = this.now();
+    if (max === Infinity || now - this.lastSpill >= COUNT_SPILL_MS) {
+      this.lastSpill = now;
       for (const t of this.dirtyTallies) {
         this.spill(t);
         t.dirty = false;

@@ -155,7 +155,7 @@ class ModbusInspector implements ProtocolInspector {
     let verdict: Verdict | null = known;
     if (verdict === null && view.policy !== null) {
       verdict = evaluateModbus(this.rules, req, now);
-      const basis = verdict.allow && this.rules !== null && this.repeats.worthRemembering() ? allowBasis(this.rules, req, verdict, now) : null;
+      const basis = verdict.allow && this.rules !== null && this.repeats.worthRemembering(req, size) ? allowBasis(this.rules, req, verdict, now) : null;
       if (basis !== null) this.repeats.remember(buf, off, size, req, basis);
     }
 

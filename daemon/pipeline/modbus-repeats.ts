@@ -72,14 +72,18 @@ export class AllowedRepeats {
     return null;
   }
 
-  /** Whether an allowed request that missed is worth remembering (see PROBATION). */
-  worthRemembering(): boolean {
+  /**
+   * Whether an allowed request of `size` bytes that missed is worth remembering: a table read or
+   * write of a size find() looks at, from a master that repeats itself (see PROBATION). Asked
+   * before the caller builds the AllowBasis.
+   */
+  worthRemembering(frame: ModbusRequest, size: number): boolean {
+    if (size > MAX_BYTES || size < MIN_BYTES || !REMEMBERED.has(frame.op)) return false;
     return this.lookups < PROBATION || this.hits * 4 >= this.lookups || (++this.misses & SAMPLE_MISSES) === 0;
   }
 
-  /** Remembers an allowed request (decoded from the ADU at `off`, `size` bytes). */
+  /** Remembers an allowed request (decoded from the ADU at `off`, `size` bytes; worthRemembering() said yes). */
   remember(buf: Buffer, off: number, size: number, frame: ModbusRequest, basis: AllowBasis): void {
-    if (size > MAX_BYTES || size < MIN_BYTES || !REMEMBERED.has(frame.op)) return;
     const i = this.next;
     this.entries[i] = { key: Buffer.from(buf.subarray(off + 2, off + size)), frame, basis };
     this.sizes[i] = size;

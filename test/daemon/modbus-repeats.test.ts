@@ -123,7 +123,7 @@ describe('repeated Modbus requests', () => {
       if (repeats.find(b, 0, b.length, BEFORE) !== null) return true;
       const req = frame(b);
       const v = evaluateModbus(rules, req, BEFORE);
-      if (v.allow && repeats.worthRemembering()) {
+      if (v.allow && repeats.worthRemembering(req, b.length)) {
         remembered++;
         repeats.remember(b, 0, b.length, req, allowBasis(rules, req, v, BEFORE)!);
       }
