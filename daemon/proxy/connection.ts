@@ -9,15 +9,16 @@ import { anomaly, type Direction } from '../../protocols/common';
 import type { ActionSink, FlowContext, InspectorFactory, PipelineEnv, ProtocolInspector } from '../pipeline/contract';
 import { makeEvent } from '../pipeline/events';
 import { GatewayAnomalies } from './gateway-anomalies';
+import { withOwnReads } from './own-reads';
 import { plainConnector, type UpstreamConnector } from './tls';
 
 /** Grace for flushing already-forwarded bytes before a hard close. */
 const CLOSE_GRACE_MS = 1000;
 
 /**
- * Device-side read buffer per connection whose inspector borrows chunks
+ * Read buffer per side of a connection whose inspector borrows chunks
  * (ProtocolInspector.borrowsChunks): Modbus ADUs are at most 260 bytes, so 4 KiB holds a
- * master's whole pipeline of responses in one read.
+ * master's whole pipeline of requests, or of responses, in one read.
  */
 const READ_BUFFER_BYTES = 4096;
 
@@ -34,6 +35,8 @@ export interface ConnectionOptions {
 }
 
 export class ProxyConnection {
+  /** The accepted socket, or the one that took over its connection to read into clientBuf (own-reads.ts). */
+  readonly client: net.Socket;
   readonly upstream: net.Socket;
   private readonly inspector: ProtocolInspector;
   private closed = false;
@@ -47,29 +50,38 @@ export class ProxyConnection {
   private active = false;
   private lastActive: number;
   /**
-   * The buffer the device side reads into (borrowed chunks), or null when the next read needs a
-   * fresh one: forwarded views of it are written without a copy, and a write the kernel did not
-   * take at once (it keeps pointing at those bytes) retires it (write()), so no later read can
-   * overwrite bytes still queued for the client.
+   * The buffers the device side (readBuf) and the client side (clientBuf) read into when the
+   * inspector borrows chunks, or null when the next read needs a fresh one: forwarded views of
+   * them are written without a copy, and a write the kernel did not take at once (it keeps
+   * pointing at those bytes) retires the buffer (write()), so no later read can overwrite bytes
+   * still queued for the other side.
    */
   private readBuf: Buffer | null = null;
+  private clientBuf: Buffer | null = null;
 
-  constructor(readonly client: net.Socket, private readonly o: ConnectionOptions) {
-    client.setNoDelay(true);
+  constructor(accepted: net.Socket, private readonly o: ConnectionOptions) {
     this.lastActive = o.env.now();
-    client.pause(); // nothing is read until the device side is up
     const sink: ActionSink = {
-      forward: (dir, bytes) => (dir === 'c2s' ? this.write(this.upstream, client, bytes) : this.write(client, this.upstream, bytes)),
-      reply: (dir, bytes) => (dir === 'c2s' ? this.write(client, this.upstream, bytes) : this.write(this.upstream, client, bytes)),
+      forward: (dir, bytes) => (dir === 'c2s' ? this.write(this.upstream, this.client, bytes) : this.write(this.client, this.upstream, bytes)),
+      reply: (dir, bytes) => (dir === 'c2s' ? this.write(this.client, this.upstream, bytes) : this.write(this.upstream, this.client, bytes)),
       close: () => this.close(),
     };
     this.inspector = o.factory(o.ctx, o.env, sink);
-    // Device side: read into readBuf when the inspector borrows chunks: no Buffer per read and
-    // no Readable push/emit/nextTick per response (net.connect `onread`, plain TCP only; the
-    // client side is accepted by net.Server, which has no such option). Node calls `buffer`
-    // after every read for the buffer of the next one.
-    const onread: net.OnReadOpts | undefined = this.inspector.borrowsChunks === true
-      ? { buffer: () => (this.readBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)), callback: (n: number, buf: Uint8Array) => this.feedBorrowed(n, buf) }
+    // Read into readBuf / clientBuf when the inspector borrows chunks: no Buffer per read and no
+    // Readable push/emit/nextTick per request or response. The device side asks net.connect for
+    // `onread` (plain TCP only; TLS connectors emit 'data'); the accepted client socket hands its
+    // connection to one built with `onread` (own-reads.ts; plain TCP only, else it stays as it
+    // is). Node calls `buffer` after every read for the buffer of the next one.
+    const borrow = this.inspector.borrowsChunks === true;
+    const own = borrow
+      ? withOwnReads(accepted, { buffer: () => (this.clientBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)), callback: (n: number, buf: Uint8Array) => this.feedBorrowed('c2s', n, buf) })
+      : null;
+    const client = own ?? accepted;
+    this.client = client;
+    client.setNoDelay(true);
+    client.pause(); // nothing is read until the device side is up
+    const onread: net.OnReadOpts | undefined = borrow
+      ? { buffer: () => (this.readBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)), callback: (n: number, buf: Uint8Array) => this.feedBorrowed('s2c', n, buf) }
       : undefined;
     const up = (o.connectUpstream ?? plainConnector)(o.upstream.host, o.upstream.port, onread);
     const upstream = up.socket;
@@ -79,7 +91,7 @@ export class ProxyConnection {
       this.upConnected = true;
       client.resume();
     });
-    client.on('data', (chunk: Buffer) => this.feed('c2s', chunk));
+    if (own === null) client.on('data', (chunk: Buffer) => this.feed('c2s', chunk));
     upstream.on('data', (chunk: Buffer) => this.feed('s2c', chunk));
     client.on('end', () => upstream.end());
     upstream.on('end', () => client.end());
@@ -136,9 +148,9 @@ export class ProxyConnection {
     }
   }
 
-  /** A read into readBuf. true: read on (write() pauses this side itself when the client's buffer is full). */
-  private feedBorrowed(n: number, buf: Uint8Array): boolean {
-    this.feed('s2c', (buf as Buffer).subarray(0, n));
+  /** A read into readBuf or clientBuf. true: read on (write() pauses this side itself when the other's buffer is full). */
+  private feedBorrowed(dir: Direction, n: number, buf: Uint8Array): boolean {
+    this.feed(dir, (buf as Buffer).subarray(0, n));
     return true;
   }
 
@@ -147,8 +159,11 @@ export class ProxyConnection {
     if (this.closed || to.destroyed) return;
     if (to === this.client) this.active = true;
     const ok = to.write(bytes);
-    // Queued, not written: the socket keeps this view, so the device side reads on elsewhere.
-    if (to.writableLength > 0 && this.readBuf !== null && bytes.buffer === this.readBuf.buffer) this.readBuf = null;
+    // Queued, not written: the socket keeps this view, so the side it was read from reads on elsewhere.
+    if (to.writableLength > 0) {
+      if (this.readBuf !== null && bytes.buffer === this.readBuf.buffer) this.readBuf = null;
+      else if (this.clientBuf !== null && bytes.buffer === this.clientBuf.buffer) this.clientBuf = null;
+    }
     if (!ok) {
       from.pause();
       to.once('drain', () => from.resume());
