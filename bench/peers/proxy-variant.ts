@@ -1,6 +1,7 @@
 /**
  * Bench-only: the proxy with parts switched off, to find where the forwarding cost goes.
  * Variants: `passthrough` (ProxyConnection, an inspector that forwards each chunk untouched),
+ * `borrow` (the same, declaring `borrowsChunks`: both sides read with `onread`, as Modbus does),
  * `inspect` (the real Modbus inspector, a no-op env: no audit, no metrics), `daemon-env`
  * (the real inspector and the daemon's GatewayEnv with metrics, audit store in a temp dir).
  * Usage: node proxy-variant.js VARIANT POLICY_FILE CONDUIT → prints {"port":N}.
@@ -45,7 +46,9 @@ if (variant === 'daemon-env') {
     violation: () => {},
   };
 }
+const borrow: InspectorFactory = (ctx, e, sink) => ({ ...passthrough(ctx, e, sink), borrowsChunks: true });
 if (variant === 'passthrough') overrideInspector('modbus', passthrough);
+if (variant === 'borrow') overrideInspector('modbus', borrow);
 
 const proxy = new ProxyServer(env, {
   onListening: (c, a) => {
