@@ -3,15 +3,13 @@
  * 64 clients, one outstanding request each: latency p50/p99/p99.9 and tx/s, directly, through a
  * plain Node relay, socat, and otgate (100-rule policy, enforce, audit allowed: sample).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { nodeArgsFromEnv, startGateway } from './lib/gateway';
 import { BENCH, modbusPolicy, ruleCount } from './lib/policy';
 import { cpuUs, startPeer, type Child } from './lib/proc';
 import { describePinning, pinningFromEnv, type Pinning } from './lib/pin';
 import { fmtSpread, Histogram, ratio, spread, summarize, type Spread } from './lib/stats';
-import { interleave, PROXY_VARIANTS, startRelays, type ProxyVariant, type RoundResult, type Target, type TargetFigures, type TargetName } from './lib/targets';
+import { startProxyVariants } from './lib/proxy-variants';
+import { interleave, startRelays, type RoundResult, type Target, type TargetFigures, type TargetName } from './lib/targets';
 import type { LoadResult, LoadSpec } from './peers/modbus-load';
 import type { BenchContext, BenchResult } from './lib/types';
 
@@ -108,13 +106,13 @@ export async function benchModbus(ctxIn: BenchContext): Promise<BenchResult> {
     : null;
   // Optional: proxy variants (BENCH_VARIANTS=inspect,daemon-env,passthrough; bench/peers/proxy-variant.ts)
   // measured for latency in the same rounds, to tell the inspection from the daemon's env.
-  const variants = await startVariants((process.env.BENCH_VARIANTS ?? '').split(',').filter((v) => v !== ''), server.ready.port, pin?.forwarder);
+  const variants = await startProxyVariants((process.env.BENCH_VARIANTS ?? '').split(',').filter((v) => v !== ''), server.ready.port, pin?.forwarder);
   const targets: Target[] = [
     { name: 'direct', host: BENCH.plcHost, port: server.ready.port },
     ...relays.targets,
     { name: 'otgate', host: BENCH.gatewayHost, port: listenPort, pid: gw.pid },
     ...(alt === null ? [] : [{ name: 'otgate-alt', host: ALT_HOST, port: altPort, pid: alt.pid }]),
-    ...variants.targets,
+    ...variants.running.map((v) => ({ name: `proxy-${v.variant}` as const, host: v.host, port: v.port, pid: v.pid })),
   ].filter((t) => ctx.targets === null || ctx.targets.includes(t.name)) as Target[];
   const cases: ModbusCase[] = [];
   try {
@@ -215,27 +213,3 @@ export function modbusBudget(cases: readonly ModbusCase[]) {
   ]);
 }
 
-/** The named proxy variants, each on its own loopback address with the benchmark policy. */
-async function startVariants(names: readonly string[], plcPort: number, cpus: string | undefined): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
-  const { freePort } = await import('./lib/gateway');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-bench-variants-'));
-  const children: Child<{ port: number }>[] = [];
-  const targets: Target[] = [];
-  for (const [i, name] of names.entries()) {
-    if (!(PROXY_VARIANTS as readonly string[]).includes(name)) throw new Error(`BENCH_VARIANTS: unknown variant ${name} (one of ${PROXY_VARIANTS.join(', ')})`);
-    const host = `127.0.20.${4 + i}`; // as bench/variants.ts
-    const port = await freePort(host);
-    const file = path.join(dir, `${name}.yaml`);
-    writeFileSync(file, modbusPolicy({ listenPort: port, plcPort }).replace(`listen: ${BENCH.gatewayHost}:`, `listen: ${host}:`));
-    const c = await startPeer<{ port: number }>('proxy-variant', [name, file, 'hmi-chiller'], { cpus });
-    children.push(c);
-    targets.push({ name: `proxy-${name as ProxyVariant}`, host, port: c.ready.port, pid: c.pid });
-  }
-  return {
-    targets,
-    stop: async () => {
-      for (const c of children) await c.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}

@@ -3,12 +3,10 @@
  * tx/s of the proxy with parts switched off (bench/peers/proxy-variant.ts) next to the plain
  * Node relay and the full daemon. Used to find, and prove, hot-path optimizations.
  */
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { freePort, startGateway } from './lib/gateway';
 import { BENCH, modbusPolicy } from './lib/policy';
 import { cpuUs, startPeer } from './lib/proc';
+import { startProxyVariants } from './lib/proxy-variants';
 import { median, round } from './lib/stats';
 import { runModbusLoad } from './modbus';
 import { describePinning, pinningFromEnv } from './lib/pin';
@@ -25,17 +23,9 @@ async function main(): Promise<void> {
   const relay = await startPeer<{ port: number }>('node-relay', [BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)], { cpus: pin?.forwarder });
   const targets: { name: string; host: string; port: number; pid: number }[] = [{ name: 'node-relay', host: BENCH.relayHost, port: relay.ready.port, pid: relay.pid }];
   const stops: (() => Promise<unknown>)[] = [() => relay.stop(), () => server.stop()];
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-variants-'));
-  const hosts = ['127.0.20.4', '127.0.20.5', '127.0.20.6'];
-  for (const [i, v] of ['passthrough', 'inspect', 'daemon-env'].entries()) {
-    const host = hosts[i]!;
-    const port = await freePort(host);
-    const file = path.join(dir, `${v}.yaml`);
-    writeFileSync(file, modbusPolicy({ listenPort: port, plcPort: server.ready.port }).replace(`listen: ${BENCH.gatewayHost}:`, `listen: ${host}:`));
-    const c = await startPeer<{ port: number }>('proxy-variant', [v, file, 'hmi-chiller'], { cpus: pin?.forwarder });
-    stops.push(() => c.stop());
-    targets.push({ name: v, host, port: c.ready.port, pid: c.pid });
-  }
+  const variants = await startProxyVariants(['passthrough', 'inspect', 'daemon-env'], server.ready.port, pin?.forwarder);
+  stops.push(() => variants.stop());
+  for (const v of variants.running) targets.push({ name: v.variant, host: v.host, port: v.port, pid: v.pid });
   const gport = await freePort(BENCH.gatewayHost);
   const gw = await startGateway(modbusPolicy({ listenPort: gport, plcPort: server.ready.port }), { cpus: pin?.forwarder });
   stops.push(() => gw.stop());

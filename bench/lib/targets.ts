@@ -7,13 +7,10 @@ import { startChild, startPeer, type Child } from './proc';
 import { freePort } from './gateway';
 import { Histogram, median, round, summarize, type LatencySummary } from './stats';
 import { loadNow } from './machine';
+import type { ProxyVariant } from './proxy-variants';
 
 /** otgate-alt: a second daemon with other Node flags (BENCH_OTGATE_ALT_ARGS), side by side. */
 export type TargetName = 'direct' | 'node-relay' | 'socat' | 'otgate' | 'otgate-alt' | `proxy-${ProxyVariant}`;
-
-/** bench/peers/proxy-variant.ts: the proxy with parts switched off. */
-export const PROXY_VARIANTS = ['passthrough', 'borrow', 'inspect', 'daemon-env'] as const;
-export type ProxyVariant = (typeof PROXY_VARIANTS)[number];
 
 export interface Target {
   readonly name: TargetName;

@@ -35,7 +35,7 @@ export interface ConnectionOptions {
 }
 
 export class ProxyConnection {
-  /** The accepted socket, or the one that took over its connection to read into clientBuf (own-reads.ts). */
+  /** The accepted socket, or the one that took over its connection to read into readBufs.c2s (own-reads.ts). */
   readonly client: net.Socket;
   readonly upstream: net.Socket;
   private readonly inspector: ProtocolInspector;
@@ -50,14 +50,13 @@ export class ProxyConnection {
   private active = false;
   private lastActive: number;
   /**
-   * The buffers the device side (readBuf) and the client side (clientBuf) read into when the
-   * inspector borrows chunks, or null when the next read needs a fresh one: forwarded views of
-   * them are written without a copy, and a write the kernel did not take at once (it keeps
-   * pointing at those bytes) retires the buffer (write()), so no later read can overwrite bytes
-   * still queued for the other side.
+   * The buffers each direction's bytes are read into when the inspector borrows chunks (c2s:
+   * the client side, s2c: the device side), or null when the next read needs a fresh one:
+   * forwarded views of them are written without a copy, and a write the kernel did not take at
+   * once (it keeps pointing at those bytes) retires the buffer (write()), so no later read can
+   * overwrite bytes still queued for the other side.
    */
-  private readBuf: Buffer | null = null;
-  private clientBuf: Buffer | null = null;
+  private readonly readBufs: Record<Direction, Buffer | null> = { c2s: null, s2c: null };
 
   constructor(accepted: net.Socket, private readonly o: ConnectionOptions) {
     this.lastActive = o.env.now();
@@ -67,23 +66,18 @@ export class ProxyConnection {
       close: () => this.close(),
     };
     this.inspector = o.factory(o.ctx, o.env, sink);
-    // Read into readBuf / clientBuf when the inspector borrows chunks: no Buffer per read and no
+    // Read into readBufs (readsInto) when the inspector borrows chunks: no Buffer per read and no
     // Readable push/emit/nextTick per request or response. The device side asks net.connect for
     // `onread` (plain TCP only; TLS connectors emit 'data'); the accepted client socket hands its
     // connection to one built with `onread` (own-reads.ts; plain TCP only, else it stays as it
     // is). Node calls `buffer` after every read for the buffer of the next one.
     const borrow = this.inspector.borrowsChunks === true;
-    const own = borrow
-      ? withOwnReads(accepted, { buffer: () => (this.clientBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)), callback: (n: number, buf: Uint8Array) => this.feedBorrowed('c2s', n, buf) })
-      : null;
+    const own = borrow ? withOwnReads(accepted, this.readsInto('c2s')) : null;
     const client = own ?? accepted;
     this.client = client;
     client.setNoDelay(true);
     client.pause(); // nothing is read until the device side is up
-    const onread: net.OnReadOpts | undefined = borrow
-      ? { buffer: () => (this.readBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)), callback: (n: number, buf: Uint8Array) => this.feedBorrowed('s2c', n, buf) }
-      : undefined;
-    const up = (o.connectUpstream ?? plainConnector)(o.upstream.host, o.upstream.port, onread);
+    const up = (o.connectUpstream ?? plainConnector)(o.upstream.host, o.upstream.port, borrow ? this.readsInto('s2c') : undefined);
     const upstream = up.socket;
     this.upstream = upstream;
 
@@ -148,10 +142,18 @@ export class ProxyConnection {
     }
   }
 
-  /** A read into readBuf or clientBuf. true: read on (write() pauses this side itself when the other's buffer is full). */
-  private feedBorrowed(dir: Direction, n: number, buf: Uint8Array): boolean {
-    this.feed(dir, (buf as Buffer).subarray(0, n));
-    return true;
+  /**
+   * `onread` for the side `dir`'s bytes arrive on: into readBufs[dir], fed as a view. The
+   * callback returns true, read on (write() pauses this side itself when the other's buffer is full).
+   */
+  private readsInto(dir: Direction): net.OnReadOpts {
+    return {
+      buffer: () => (this.readBufs[dir] ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)),
+      callback: (n: number, buf: Uint8Array) => {
+        this.feed(dir, (buf as Buffer).subarray(0, n));
+        return true;
+      },
+    };
   }
 
   /** Write toward `to`; when its buffer is full, stop reading from `from` until it drains. */
@@ -161,8 +163,9 @@ export class ProxyConnection {
     const ok = to.write(bytes);
     // Queued, not written: the socket keeps this view, so the side it was read from reads on elsewhere.
     if (to.writableLength > 0) {
-      if (this.readBuf !== null && bytes.buffer === this.readBuf.buffer) this.readBuf = null;
-      else if (this.clientBuf !== null && bytes.buffer === this.clientBuf.buffer) this.clientBuf = null;
+      const b = this.readBufs;
+      if (b.s2c !== null && bytes.buffer === b.s2c.buffer) b.s2c = null;
+      else if (b.c2s !== null && bytes.buffer === b.c2s.buffer) b.c2s = null;
     }
     if (!ok) {
       from.pause();
