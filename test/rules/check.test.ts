@@ -32,6 +32,9 @@ describe('otgate check', () => {
     const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
     const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
     const before = process.exitCode;
+    // Judge this command alone: a jest worker runs other files first, and an exit code one of
+    // them left behind would read as this command's.
+    process.exitCode = undefined;
     try {
       await program.parseAsync(['node', 'otgate', 'check', file]);
       return { out, err, code: process.exitCode as number | undefined };
