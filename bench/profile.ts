@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/profile.js [fc] [clients] [seconds] [otgate|relay|passthrough|inspect|daemon-env]`: runs otgate (or
+ * `node dist/bench/profile.js [fc] [clients] [seconds] [otgate|relay|passthrough|borrow|inspect|daemon-env]`: runs otgate (or
  * the Node relay, or a proxy variant of bench/peers/proxy-variant.ts) under Modbus load with
  * `node --cpu-prof` and prints the top functions by self time (the evidence behind every
  * hot-path change). The .cpuprofile stays in bench/results/ for Chrome DevTools.
@@ -11,6 +11,7 @@ import { BENCH, modbusPolicy } from './lib/policy';
 import { peerScript, ROOT, startChild, startPeer } from './lib/proc';
 import { runModbusLoad } from './modbus';
 import { describePinning, pinningFromEnv } from './lib/pin';
+import { PROXY_VARIANTS } from './lib/proxy-variants';
 
 interface ProfileNode {
   id: number;
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     const relay = await startChild<{ port: number }>(process.execPath, [...prof, peerScript('node-relay'), BENCH.relayHost, '0', BENCH.plcHost, String(server.ready.port)], { cpus: pin?.forwarder });
     r = await runModbusLoad({ host: BENCH.relayHost, port: relay.ready.port, clients, fc, warmupMs: 300, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client }, pin?.peers);
     await relay.stop();
-  } else if (target === 'passthrough' || target === 'inspect' || target === 'daemon-env') {
+  } else if ((PROXY_VARIANTS as readonly string[]).includes(target)) {
     // bench/peers/proxy-variant.ts: the proxy with parts switched off (as variants.js).
     const file = path.join(out, `${target}.yaml`);
     writeFileSync(file, modbusPolicy({ listenPort, plcPort: server.ready.port }));

@@ -65,10 +65,9 @@ export class App {
     if (!loaded.ok) throw new PolicyLoadError(loaded);
     for (const w of loaded.warnings) o.logger.warn(`${w.file}:${w.line}:${w.col}: warning ${w.code}: ${w.message}`);
     const holder = new PolicyHolder(loaded.policy, o.policyFile);
-    // Small transactions: a commit holds the event loop for ~40 µs + ~9 µs a row (BENCHMARKS.md,
-    // fourth round), so 8 rows per commit with a turn of the loop between keeps each stall near
-    // 0.1 ms where one 37-row commit every 100 ms stalled every connection for ~0.4 ms.
-    const audit = AuditStore.open(o.dbFile, { log: o.logger, checkpointInWorker: true, batchSize: 8 });
+    // Writes in the writer thread: a commit on this thread held every connection for ~40 µs +
+    // ~9 µs a row (BENCHMARKS.md, fourth and sixth rounds).
+    const audit = AuditStore.open(o.dbFile, { log: o.logger, writeInWorker: true });
     audit.setPolicyHash(loaded.policy.hash);
     const env = new GatewayEnv(holder, countFrame, (ctx) => audit.trafficCounter(trafficFlowOf(ctx, holder.policy)));
     env.onDecision((e) => audit.enqueue(e));

@@ -6,7 +6,8 @@
  * Writes never happen on the forwarding path: `enqueue` pushes onto a bounded in-memory queue
  * and returns; a timer (flushIntervalMs, unref'd) or a size threshold (batchSize, via
  * setImmediate) writes the queue in transactions of at most batchSize rows, yielding to the
- * event loop between them. When the queue is full, allowed
+ * event loop between them — in the daemon through the writer thread (writeInWorker, writer.ts),
+ * one batch at a time, so the forwarding thread only turns events into rows. When the queue is full, allowed
  * rows go first (an incoming deny evicts a queued allowed row); a deny or anomaly is dropped only
  * when the queue holds nothing but violations. Every drop is counted, violation drops are logged.
  *
@@ -23,7 +24,8 @@ import type { DecisionEvent, FlowContext, ProtocolName } from '../pipeline/contr
 import { endpointText } from '../pipeline/events';
 import { countAuditDrop, countAuditFlushError, countAuditPruned, countAuditWritten } from '../stats';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations';
-import { startCheckpointer, type Checkpointer } from './checkpointer';
+import { eventRow, fieldsJson, INSERT_EVENT_SQL, runBatch, UPSERT_COUNT_SQL, type CountRow, type WriteBatch } from './rows';
+import { startWriter, type AuditWriter } from './writer';
 
 export type {
   AuditStoreOptions, AuditLog, StoredEvent, EventQuery, AuditCounts, TrafficFlow, TrafficCounter, TrafficCountRow, TrafficQuery, RelayEventInput, RelayEventRow, RelayEventQuery,
@@ -55,14 +57,6 @@ export function trafficFlowOf(ctx: FlowContext, policy: CompiledPolicy | null): 
   };
 }
 
-function fieldsJson(fields: Readonly<Record<string, unknown>>): string {
-  try {
-    return JSON.stringify(fields, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? '{}';
-  } catch {
-    return '{"unserializable":true}';
-  }
-}
-
 function parseJson(text: string | null): Record<string, unknown> | null {
   if (text === null) return null;
   try {
@@ -86,7 +80,17 @@ class FlowTally {
   constructor(readonly flow: TrafficFlow) {}
 }
 
-type CountRow = [minute: number, conduit: string, proto: string, client: string, server: string, service: string, verdict: string, n: number];
+/** Rows taken off the queues for one write, to be put back at the front if it fails. */
+interface Taken {
+  /** Violations and allowed rows, each in arrival order, with their seq and policy hash. */
+  readonly v: { readonly e: DecisionEvent[]; readonly seq: number[]; readonly hash: (string | null)[] };
+  readonly a: { readonly e: DecisionEvent[]; readonly seq: number[]; readonly hash: (string | null)[] };
+  readonly counts: CountRow[];
+  readonly batch: WriteBatch;
+}
+
+/** How long flush() (and so close()) waits for the writer thread to commit one batch. */
+const FLUSH_WAIT_MS = 10_000;
 
 interface EventRowRaw {
   id: number; ts: number; flow: string; conduit: string | null; proto: ProtocolName; src: string; dst: string;
@@ -121,10 +125,13 @@ export class AuditStore {
   private policyHash: string | null = null;
 
   private dirtyTallies: FlowTally[] = [];
-  /** WAL checkpoints in a worker thread (AuditStoreOptions.checkpointInWorker), or null. */
-  checkpointer: Checkpointer | null = null;
-  /** Starts `checkpointer` at the first commit (checkpointInWorker), else null. */
-  private startCheckpointer: (() => Checkpointer) | null = null;
+  /** The writer thread (AuditStoreOptions.writeInWorker) once started, or null. */
+  writer: AuditWriter | null = null;
+  /** Starts `writer` at the first write (writeInWorker), else null. */
+  private startWriter: (() => AuditWriter) | null = null;
+  /** The batch the writer thread has (one at a time, so rows land in arrival order). */
+  private inflight: { readonly seq: number; readonly taken: Taken } | null = null;
+  private batchSeq = 0;
   private lastSpill = 0;
   private pendingCounts: CountRow[] = [];
 
@@ -159,14 +166,8 @@ export class AuditStore {
       this.upsertCount = null;
       return;
     }
-    this.insertEvent = db.prepare(
-      `INSERT INTO events (ts, flow, conduit, proto, src, dst, client_asset, server_asset, dir, verdict, action, rule, reason, anomaly, technique, summary, fields, policy_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.upsertCount = db.prepare(
-      `INSERT INTO traffic_counts (minute, conduit, proto, client, server, service, verdict, frames) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (minute, conduit, proto, client, server, service, verdict) DO UPDATE SET frames = frames + excluded.frames`,
-    );
+    this.insertEvent = db.prepare(INSERT_EVENT_SQL);
+    this.upsertCount = db.prepare(UPSERT_COUNT_SQL);
     this.flushTimer = setInterval(() => this.onTimer(), Math.max(1, o.flushIntervalMs ?? 100));
     this.flushTimer.unref();
     if (this.maxRows > 0 || this.maxAgeMs > 0) {
@@ -207,9 +208,20 @@ export class AuditStore {
       throw err;
     }
     const store = new AuditStore(db, opts);
-    // The worker (~6 MB of RSS for its isolate) starts with the first commit: a daemon that has
-    // written nothing has nothing to checkpoint.
-    if (opts.checkpointInWorker === true) store.startCheckpointer = () => startCheckpointer(path, choice.binding, db, opts.log);
+    // The worker (~6 MB of RSS for its isolate) starts with the first write: a daemon that has
+    // written nothing needs no writer.
+    if (opts.writeInWorker === true) {
+      const sync = opts.synchronous === 'full' ? 'FULL' : 'NORMAL';
+      store.startWriter = () => {
+        // This connection now commits only relay events and retention deletes: no checkpoint
+        // (and its fsync) on the forwarding thread; the writer's connection checkpoints.
+        db.pragma('wal_autocheckpoint = 0');
+        return startWriter(path, choice.binding, sync, {
+          onSettled: (seq, error) => store.settled(seq, error),
+          onGone: (why) => store.writerGone(why),
+        });
+      };
+    }
     return store;
   }
 
@@ -222,7 +234,7 @@ export class AuditStore {
   enqueue(e: DecisionEvent): void {
     if (this.closed || this.readonly) return;
     const violation = isViolation(e);
-    if (this.vq.length + this.aq.length >= this.maxQueue) {
+    if (this.vq.length + this.aq.length + this.inflightRows() >= this.maxQueue) {
       if (!violation) {
         this.droppedAllowed++;
         countAuditDrop('allowed');
@@ -298,19 +310,39 @@ export class AuditStore {
     }
   }
 
-  /** Writes everything queued, in one transaction. Errors are counted and logged; rows stay queued. */
+  /**
+   * Writes everything queued, in one transaction, and returns once it is committed (with the
+   * writer thread: waits for it, up to FLUSH_WAIT_MS per batch). Errors are counted and logged;
+   * rows stay queued.
+   */
   flush(): void {
-    this.write(Infinity);
+    for (;;) {
+      const w = this.writer;
+      const f = this.inflight;
+      if (w !== null && f !== null) {
+        const outcome = w.wait(f.seq, FLUSH_WAIT_MS);
+        // Settled without its message (the worker died in between): settle from its record.
+        if (this.inflight === f && outcome !== 'pending') this.settled(f.seq, outcome === 'failed' ? 'rolled back in the writer thread' : undefined);
+        if (this.inflight === f) {
+          this.log?.error(`audit store: the writer thread did not commit within ${FLUSH_WAIT_MS} ms; ${f.taken.batch.events.length} row(s) stay in flight`);
+          return;
+        }
+        if (this.lastFlushError !== '') return; // it failed: the rows are queued again, as without a writer
+      }
+      const wrote = this.write(Infinity);
+      if (this.inflight === null || !wrote) return; // written here (or nothing to write / failed)
+    }
   }
 
   /**
    * Background write: at most `batchSize` rows per transaction, then yield to the event loop and
-   * go on, so one write never stalls forwarding for long (≈ 15 µs per row here).
+   * go on, so one write never stalls forwarding for long (≈ 15 µs per row here). With the writer
+   * thread, one batch at a time goes to it and the next follows its commit (settled()).
    */
   private writeInBackground(): void {
     if (this.flushScheduled) return;
     const more = this.write(this.batchSize);
-    if (more && !this.closed) {
+    if (more && !this.closed && this.inflight === null) {
       this.flushScheduled = true;
       setImmediate(() => {
         this.flushScheduled = false;
@@ -319,9 +351,13 @@ export class AuditStore {
     }
   }
 
-  /** One transaction of up to `max` queued rows (oldest first) plus the pending counters. Returns true when rows remain. */
+  /**
+   * One transaction of up to `max` queued rows (oldest first) plus the pending counters, here or,
+   * with the writer thread, posted to it. Returns true when something was written or posted;
+   * false when there was nothing to write, the write failed, or a batch is still in flight.
+   */
   private write(max: number): boolean {
-    if (this.readonly || !this.db.open) return false;
+    if (this.readonly || !this.db.open || this.inflight !== null) return false;
     // Traffic counters go to SQLite at most once a second (or on flush()/close()): one upsert
     // per open flow every 100 ms would cost more than the sampled rows themselves.
     const now = this.now();
@@ -333,66 +369,113 @@ export class AuditStore {
       }
       this.dirtyTallies = [];
     }
-    const queued = this.vq.length + this.aq.length;
-    if (queued === 0 && this.pendingCounts.length === 0) return false;
-    const ins = this.insertEvent!;
-    const up = this.upsertCount!;
-    const { vq, vseq, vhash, aq, aseq, ahash } = this;
-    const counts = this.pendingCounts;
-    const n = Math.min(queued, max);
-    // Counter rows share the transaction's row budget (events first), so no commit runs long.
-    const c = Math.min(counts.length, Math.max(0, max - n));
-    let i = 0;
-    let j = 0;
+    if (this.vq.length + this.aq.length === 0 && this.pendingCounts.length === 0) return false;
+    if (this.startWriter !== null) {
+      this.writer = this.startWriter();
+      this.startWriter = null;
+    }
+    const taken = this.take(max);
+    if (this.writer !== null) {
+      const seq = ++this.batchSeq;
+      this.inflight = { seq, taken };
+      this.writer.post(seq, taken.batch);
+      return true;
+    }
     try {
-      this.db.transaction(() => {
-        // Merge the two queues back into arrival order.
-        for (let k = 0; k < n; k++) {
-          const takeV = j >= aq.length || (i < vq.length && vseq[i]! < aseq[j]!);
-          const e = takeV ? vq[i]! : aq[j]!;
-          const hash = takeV ? vhash[i++]! : ahash[j++]!;
-          ins.run(e.ts, e.flow, e.conduit, e.proto, e.src, e.dst, e.clientAsset, e.serverAsset, e.dir, e.verdict, e.action,
-            e.rule, e.reason, e.anomaly, e.technique, e.summary, fieldsJson(e.fields), hash);
-        }
-        for (let k = 0; k < c; k++) up.run(...counts[k]!);
-      });
+      this.db.transaction(() => runBatch(this.insertEvent!, this.upsertCount!, taken.batch));
     } catch (err) {
-      this.flushErrors++;
-      countAuditFlushError();
-      const msg = err instanceof Error ? err.message : String(err);
-      if (msg !== this.lastFlushError) this.log?.error(`audit store write failed (${queued} rows stay queued): ${msg}`, { queued });
-      this.lastFlushError = msg;
+      this.failed(taken, err instanceof Error ? err.message : String(err));
       return false;
     }
+    this.committed(taken);
+    return true;
+  }
+
+  /** Up to `max` rows off the queues in arrival order, and counter rows within the same budget. */
+  private take(max: number): Taken {
+    const { vq, vseq, vhash, aq, aseq, ahash } = this;
+    const n = Math.min(vq.length + aq.length, max);
+    // Counter rows share the transaction's row budget (events first), so no commit runs long.
+    const c = Math.min(this.pendingCounts.length, Math.max(0, max - n));
+    const events: WriteBatch['events'] = [];
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < n; k++) {
+      // Merge the two queues back into arrival order.
+      const takeV = j >= aq.length || (i < vq.length && vseq[i]! < aseq[j]!);
+      events.push(takeV ? eventRow(vq[i]!, vhash[i++]!) : eventRow(aq[j]!, ahash[j++]!));
+    }
+    const counts = c === this.pendingCounts.length ? this.pendingCounts : this.pendingCounts.slice(0, c);
+    this.pendingCounts = c === this.pendingCounts.length ? [] : this.pendingCounts.slice(c);
+    const part = (q: DecisionEvent[], sq: number[], h: (string | null)[], m: number) => ({ e: q.slice(0, m), seq: sq.slice(0, m), hash: h.slice(0, m) });
+    const taken: Taken = { v: part(vq, vseq, vhash, i), a: part(aq, aseq, ahash, j), counts, batch: { events, counts } };
+    this.vq = vq.slice(i);
+    this.vseq = vseq.slice(i);
+    this.vhash = vhash.slice(i);
+    this.aq = aq.slice(j);
+    this.aseq = aseq.slice(j);
+    this.ahash = ahash.slice(j);
+    return taken;
+  }
+
+  private committed(t: Taken): void {
+    const n = t.batch.events.length;
     this.lastFlushError = '';
-    if (i === vq.length) {
-      this.vq = [];
-      this.vseq = [];
-      this.vhash = [];
-    } else if (i > 0) {
-      vq.splice(0, i);
-      vseq.splice(0, i);
-      vhash.splice(0, i);
-    }
-    if (j === aq.length) {
-      this.aq = [];
-      this.aseq = [];
-      this.ahash = [];
-    } else if (j > 0) {
-      aq.splice(0, j);
-      aseq.splice(0, j);
-      ahash.splice(0, j);
-    }
-    if (c === counts.length) this.pendingCounts = [];
-    else counts.splice(0, c);
     this.written += n;
     this.transactions++;
     countAuditWritten(n);
-    if (this.startCheckpointer !== null) {
-      this.checkpointer = this.startCheckpointer();
-      this.startCheckpointer = null;
+  }
+
+  /** A write that rolled back: its rows go back to the front of the queues (they are the oldest). */
+  private failed(t: Taken, msg: string): void {
+    this.flushErrors++;
+    countAuditFlushError();
+    this.vq = t.v.e.concat(this.vq);
+    this.vseq = t.v.seq.concat(this.vseq);
+    this.vhash = t.v.hash.concat(this.vhash);
+    this.aq = t.a.e.concat(this.aq);
+    this.aseq = t.a.seq.concat(this.aseq);
+    this.ahash = t.a.hash.concat(this.ahash);
+    this.pendingCounts = t.counts.concat(this.pendingCounts).slice(0, MAX_PENDING_COUNTS);
+    const queued = this.vq.length + this.aq.length;
+    if (msg !== this.lastFlushError) this.log?.error(`audit store write failed (${queued} rows stay queued): ${msg}`, { queued });
+    this.lastFlushError = msg;
+  }
+
+  /** The writer thread settled batch `seq` (writer.ts hooks). */
+  private settled(seq: number, error?: string): void {
+    const f = this.inflight;
+    if (f === null || f.seq !== seq) return;
+    this.inflight = null;
+    if (error !== undefined) {
+      this.failed(f.taken, error);
+      return;
     }
-    return this.vq.length + this.aq.length + this.pendingCounts.length > 0;
+    this.committed(f.taken);
+    // A backlog goes on at once; a few rows wait for the timer.
+    if (!this.closed && this.vq.length + this.aq.length >= this.batchSize) this.writeInBackground();
+  }
+
+  /** The writer thread is gone: this connection writes again, from the batch it had not committed. */
+  private writerGone(why: string): void {
+    const w = this.writer;
+    this.writer = null;
+    if (w === null || this.closed) return;
+    const f = this.inflight;
+    if (f !== null) {
+      const outcome = w.outcome(f.seq);
+      this.settled(f.seq, outcome === 'committed' ? undefined : `the writer thread stopped (${why})`);
+    }
+    try {
+      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000'); // SQLite's default
+    } catch {
+      // the store is closing
+    }
+    this.log?.warn(`audit store: writer thread stopped (${why}); the store writes on its own connection again`);
+  }
+
+  private inflightRows(): number {
+    return this.inflight === null ? 0 : this.inflight.taken.batch.events.length;
   }
 
   private onTimer(): void {
@@ -539,7 +622,7 @@ export class AuditStore {
     return {
       ...r,
       relayEvents: relay.n,
-      queued: this.vq.length + this.aq.length,
+      queued: this.vq.length + this.aq.length + this.inflightRows(),
       written: this.written,
       transactions: this.transactions,
       flushErrors: this.flushErrors,
@@ -564,7 +647,7 @@ export class AuditStore {
       this.log?.warn(`audit queue full of violations: ${this.violationDropsUnlogged} deny/anomaly row(s) dropped`, { dropped: this.violationDropsUnlogged });
     }
     this.closed = true;
-    this.checkpointer?.stop();
+    this.writer?.stop();
     this.db.close();
   }
 }

@@ -13,7 +13,8 @@ export interface AuditStoreOptions {
   readonly maxQueue?: number;
   /**
    * Rows per background transaction, and the queue length that triggers a write without
-   * waiting for the timer. Bounds how long one write holds the event loop. Default 256.
+   * waiting for the timer. Bounds how long one write holds the event loop (or, with
+   * writeInWorker, one message to the writer). Default 256.
    */
   readonly batchSize?: number;
   /** 'normal' survives process crashes; 'full' also survives power loss. Default 'normal'. */
@@ -29,11 +30,11 @@ export interface AuditStoreOptions {
   /** SQLite binding; default: the one runtime-check.ts picks for this runtime (tests set it). */
   readonly binding?: SqliteBindingName;
   /**
-   * Run WAL checkpoints in a worker thread with its own connection (checkpointer.ts), so this
-   * connection only appends: the daemon's choice, the forwarding thread never waits on a
-   * checkpoint's fsync. Default false (the CLI and tests: SQLite's automatic checkpoints).
+   * Write batches in a worker thread with its own connection (writer.ts), which also runs the
+   * WAL checkpoints: the daemon's choice, so no insert, commit or checkpoint runs on the
+   * forwarding thread. Default false (the CLI and tests: this connection writes).
    */
-  readonly checkpointInWorker?: boolean;
+  readonly writeInWorker?: boolean;
 }
 
 /** Structural subset of the winston logger. */
