@@ -80,6 +80,24 @@ describe('Modbus inspector (pure, demo policy)', () => {
     expect(h.forwarded.c2s).toHaveLength(1);
   });
 
+  test('a sampled allowed request is recorded after its bytes were forwarded, and before a later event of its chunk', () => {
+    const h = harness(createModbusInspector, policy, ctx);
+    const forwardedWhenRecorded: number[] = [];
+    const push = h.events.push.bind(h.events);
+    h.events.push = (...e) => {
+      forwardedWhenRecorded.push(h.forwarded.c2s.length);
+      return push(...e);
+    };
+    const ok = [1, 2, 3].map((tid) => encodeRequest(allowedReq(tid)[0]!));
+    h.inspector.feed('c2s', Buffer.concat(ok)); // one chunk: one write, then three events
+    expect(h.forwarded.c2s).toHaveLength(1);
+    expect(forwardedWhenRecorded).toEqual([1, 1, 1]);
+    expect(h.events.map((e) => e.action)).toEqual(['forwarded', 'forwarded', 'forwarded']);
+    // An allowed request, then a denied one in the same chunk: the evidence keeps arrival order.
+    h.inspector.feed('c2s', Buffer.concat([encodeRequest(allowedReq(4)[0]!), encodeRequest(deniedReq(5)[0]!.req)]));
+    expect(h.events.slice(3).map((e) => `${e.verdict} ${e.action}`)).toEqual(['allow forwarded', 'deny refused']);
+  });
+
   test('monitor mode forwards a denied request untouched and records an alert', () => {
     const monitor = { ...policy, conduits: new Map([...policy.conduits].map(([k, c]) => [k, { ...c, mode: 'monitor' as const, rulesFor: c.rulesFor.bind(c) }])) };
     const h = harness(createModbusInspector, monitor as typeof policy, ctx);
