@@ -16,7 +16,7 @@ import { countFrame } from '../daemon/stats';
 import { BENCH, modbusPolicy } from './lib/policy';
 import { requestFor } from './peers/modbus-load';
 
-function response(fc: 3 | 16, tid: number): Buffer {
+export function response(fc: 3 | 16, tid: number): Buffer {
   if (fc === 3) {
     const b = Buffer.alloc(9 + 20);
     b.writeUInt16BE(tid, 0);
