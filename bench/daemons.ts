@@ -3,13 +3,13 @@
  * daemons side by side with the direct connection and the Node relay, every target in every
  * round (order rotated), pinned like `npm run bench -- modbus`. AUDIT is the benchmark policy's
  * `audit.allowed` (sample | none | all); MAIN another build's dist/daemon/main.js. Prints each
- * daemon's added p50 / p99 (all rounds pooled) and ÷ the relay's, and the per-round median of
- * the p99 ratio. The A/B behind the sixth round of BENCHMARKS.md, e.g.
+ * daemon's added p50 / p99 (all rounds pooled) and ÷ the relay's, the per-round median of the
+ * p99 ratio, and the median CPU µs per transaction (the forwarder process, all its threads). The A/B behind the sixth round of BENCHMARKS.md, e.g.
  *   node dist/bench/daemons.js 3 16 16 0.5 new=sample none=none old=sample@/tmp/base/dist/daemon/main.js
  */
 import { freePort, startGateway, type BenchGateway } from './lib/gateway';
 import { BENCH, modbusPolicy } from './lib/policy';
-import { startPeer } from './lib/proc';
+import { cpuUs, startPeer } from './lib/proc';
 import { describePinning, pinningFromEnv } from './lib/pin';
 import { Histogram, median, round } from './lib/stats';
 import { runModbusLoad } from './modbus';
@@ -18,6 +18,8 @@ interface Target {
   readonly name: string;
   readonly host: string;
   readonly port: number;
+  /** The forwarder's pid (CPU per transaction), none for direct. */
+  readonly pid?: number;
 }
 
 async function main(): Promise<void> {
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   const gen = await startPeer('modbus-load', ['--serve'], { stdin: true, cpus: pin?.peers });
   const targets: Target[] = [
     { name: 'direct', host: BENCH.plcHost, port: server.ready.port },
-    { name: 'node-relay', host: BENCH.relayHost, port: relay.ready.port },
+    { name: 'node-relay', host: BENCH.relayHost, port: relay.ready.port, pid: relay.pid },
   ];
   const gateways: BenchGateway[] = [];
   try {
@@ -43,18 +45,20 @@ async function main(): Promise<void> {
       if (m === null) throw new Error(`daemon spec "${spec}": expected NAME=sample|none|all[@path/to/dist/daemon/main.js]`);
       const port = await freePort(BENCH.gatewayHost);
       const policy = modbusPolicy({ listenPort: port, plcPort: server.ready.port, allowed: m[2] as 'sample' | 'none' | 'all' });
-      gateways.push(await startGateway(policy, { cpus: pin?.forwarder, main: m[3] }));
-      targets.push({ name: m[1]!, host: BENCH.gatewayHost, port });
+      const gw = await startGateway(policy, { cpus: pin?.forwarder, main: m[3] });
+      gateways.push(gw);
+      targets.push({ name: m[1]!, host: BENCH.gatewayHost, port, pid: gw.pid });
     }
     const pooled = new Map(targets.map((t) => [t.name, new Histogram()]));
-    const perRound = new Map(targets.map((t) => [t.name, [] as { p50: number; p99: number }[]]));
+    const perRound = new Map(targets.map((t) => [t.name, [] as { p50: number; p99: number; cpu: number }[]]));
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < targets.length; i++) {
         const t = targets[(i + r) % targets.length]!;
+        const c0 = t.pid === undefined ? 0 : cpuUs(t.pid);
         const x = await runModbusLoad({ host: t.host, port: t.port, clients, fc, warmupMs: 100, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client }, pin?.peers, gen);
         pooled.get(t.name)!.merge(x.hist);
         const h = new Histogram().merge(x.hist);
-        perRound.get(t.name)!.push({ p50: h.quantile(0.5), p99: h.quantile(0.99) });
+        perRound.get(t.name)!.push({ p50: h.quantile(0.5), p99: h.quantile(0.99), cpu: t.pid === undefined ? NaN : (cpuUs(t.pid) - c0) / x.txAll });
       }
     }
     const d = pooled.get('direct')!;
@@ -68,8 +72,9 @@ async function main(): Promise<void> {
       const a50 = added(t.name, 0.5);
       const a99 = added(t.name, 0.99);
       const r99 = median(perRound.get(t.name)!.map((v, i) => (v.p99 - dr[i]!.p99) / (rr[i]!.p99 - dr[i]!.p99)));
+      const cpu = median(perRound.get(t.name)!.map((v) => v.cpu));
       process.stdout.write(
-        `  ${t.name.padEnd(12)} added p50 ${String(round(a50)).padStart(7)} µs  p99 ${String(round(a99)).padStart(7)} µs  ÷ relay ×${round(a50 / relay50, 2)} / ×${round(a99 / relay99, 2)}  per-round p99 ratio median ×${round(r99, 2)}\n`,
+        `  ${t.name.padEnd(12)} added p50 ${String(round(a50)).padStart(7)} µs  p99 ${String(round(a99)).padStart(7)} µs  ÷ relay ×${round(a50 / relay50, 2)} / ×${round(a99 / relay99, 2)}  per-round p99 ratio median ×${round(r99, 2)}  cpu ${round(cpu, 2)} µs/tx (median)\n`,
       );
     }
   } finally {
