@@ -74,6 +74,11 @@ class MqttInspector implements ProtocolInspector {
   /** After a fatal anomaly in monitor mode a direction is relayed blind (framing is lost). */
   private readonly blind: Record<Direction, boolean> = { c2s: false, s2c: false };
   private closed = false;
+  /**
+   * Sampled allowed packets of the chunk being fed, recorded once it has been forwarded (as the
+   * Modbus inspector does): the event is the same, the packet no longer waits for it.
+   */
+  private readonly sampled: { readonly view: FlowView; readonly dir: Direction; readonly v: Verdict; readonly p: MqttPacket; readonly topic: string | null }[] = [];
 
   constructor(
     private readonly ctx: FlowContext,
@@ -88,6 +93,22 @@ class MqttInspector implements ProtocolInspector {
 
   feed(dir: Direction, chunk: Buffer): void {
     if (this.closed || chunk.length === 0) return;
+    this.inspect(dir, chunk);
+    if (this.sampled.length > 0) this.recordSampled();
+  }
+
+  private recordSampled(): void {
+    for (const { view, dir, v, p, topic } of this.sampled) this.env.record(this.event(view, dir, v, 'forwarded', p, topic));
+    this.sampled.length = 0;
+  }
+
+  /** Every other event: sampled packets decided before it are recorded first (arrival order). */
+  private record(ev: DecisionEvent): void {
+    if (this.sampled.length > 0) this.recordSampled();
+    this.env.record(ev);
+  }
+
+  private inspect(dir: Direction, chunk: Buffer): void {
     if (this.blind[dir]) {
       this.sink.forward(dir, chunk);
       return;
@@ -164,7 +185,7 @@ class MqttInspector implements ProtocolInspector {
     }
     if (view.policy === null) {
       this.env.count('mqtt', 'allow', evDir);
-      if (this.ctx.passive) this.env.record(this.event(view, dir, null, 'observed', p, obs.topic));
+      if (this.ctx.passive) this.record(this.event(view, dir, null, 'observed', p, obs.topic));
       return 'keep';
     }
     const rules = view.conduit?.rulesFor(this.ctx.client.ip) ?? null;
@@ -189,7 +210,7 @@ class MqttInspector implements ProtocolInspector {
       this.sink.forward(dir, encodeSuback(version, p.messageId!, codes!));
       this.env.count('mqtt', 'allow', 'response');
       // Recorded always: it completes a refused SUBSCRIBE (what the client was finally granted).
-      this.env.record(this.event(view, dir, null, 'forwarded', merged, null));
+      this.record(this.event(view, dir, null, 'forwarded', merged, null));
       return 'taken';
     }
     if (p.cmd === 'publish') return this.onDelivery(view, rules, p, obs.topic ?? p.topic, buf, pending, off);
@@ -200,7 +221,7 @@ class MqttInspector implements ProtocolInspector {
 
   /** The passive monitor records every PDU (no policy decision: verdict null); the proxy does not. */
   private observed(view: FlowView, dir: Direction, p: MqttPacket, topic: string | null): void {
-    if (this.ctx.passive) this.env.record(this.event(view, dir, null, 'observed', p, topic));
+    if (this.ctx.passive) this.record(this.event(view, dir, null, 'observed', p, topic));
   }
 
   private onConnect(view: FlowView, rules: ClientRules | null, p: Extract<MqttPacket, { cmd: 'connect' }>, buf: Buffer, pending: number, off: number): Outcome {
@@ -291,7 +312,8 @@ class MqttInspector implements ProtocolInspector {
   private allowed(view: FlowView, dir: Direction, v: Verdict, p: MqttPacket, topic: string | null): Outcome {
     const evDir = dir === 'c2s' ? 'request' : 'response';
     this.env.count('mqtt', 'allow', evDir);
-    if (this.ctx.passive || this.env.sampleAllowed()) this.env.record(this.event(view, dir, v, this.passiveOr('forwarded'), p, topic));
+    if (this.ctx.passive) this.record(this.event(view, dir, v, 'observed', p, topic));
+    else if (this.env.sampleAllowed()) this.sampled.push({ view, dir, v, p, topic }); // recorded after the forward (feed)
     return 'keep';
   }
 
@@ -306,7 +328,7 @@ class MqttInspector implements ProtocolInspector {
     this.env.count('mqtt', 'deny', dir === 'c2s' ? 'request' : 'response');
     if (!view.enforcing) {
       const ev = this.event(view, dir, v, this.passiveOr('alerted'), p, topic);
-      this.env.record(ev);
+      this.record(ev);
       this.env.violation(ev, this.env.hrnow());
       return 'keep';
     }
@@ -321,7 +343,7 @@ class MqttInspector implements ProtocolInspector {
       }
     }
     const ev = this.event(view, dir, v, action, p, topic);
-    this.env.record(ev);
+    this.record(ev);
     this.env.violation(ev, this.env.hrnow());
     if (action === 'closed') {
       this.shut(`policy: ${v.reason}`);
@@ -365,7 +387,7 @@ class MqttInspector implements ProtocolInspector {
   private anomalyEvent(view: FlowView, dir: Direction, a: Anomaly, action: DecisionEvent['action'], summary: string, fields: Record<string, unknown>): void {
     this.env.count('mqtt', 'anomaly', dir === 'c2s' ? 'request' : 'response');
     const ev = makeEvent(this.ctx, 'mqtt', this.env.now(), view.policy, { dir: dir === 'c2s' ? 'request' : 'response', verdict: null, anomaly: a, action, summary, fields });
-    this.env.record(ev);
+    this.record(ev);
     this.env.violation(ev, this.env.hrnow());
   }
 

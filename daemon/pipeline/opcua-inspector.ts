@@ -196,9 +196,10 @@ class OpcuaInspector implements ProtocolInspector {
       this.env.count('opcua', 'allow', 'request');
       const flood = m.msgType === 'MSG' ? this.session.track(m.requestId, svc, now) : null;
       if (flood !== null) this.anomalyEvent(view, 'c2s', flood, this.fwdAction(), summary);
+      // Forwarded first: the sampled event (and a sweep note) need not hold the request up.
+      this.forwardClientChunks(m.chunks);
       if (this.ctx.passive || (verdict !== null && this.env.sampleAllowed())) this.record(view, 'request', verdict, null, this.ctx.passive ? 'observed' : 'forwarded', summary, fields);
       this.noteSweep(view, svc, false, this.fwdAction(), summary, now);
-      this.forwardClientChunks(m.chunks);
       return;
     }
     this.env.count('opcua', 'deny', 'request');

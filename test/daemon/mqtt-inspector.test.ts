@@ -87,6 +87,23 @@ function connected(v: 4 | 5, mode = 'enforce', v3 = 'ack_drop'): Rig {
   return r;
 }
 
+test('a sampled allowed PUBLISH is recorded after its chunk was forwarded, and before a later event of that chunk', () => {
+  const r = connected(5);
+  r.forwarded.c2s.length = 0;
+  r.events.length = 0;
+  const forwardedWhenRecorded: number[] = [];
+  const push = r.events.push.bind(r.events);
+  r.events.push = (...e) => {
+    forwardedWhenRecorded.push(r.forwarded.c2s.length);
+    return push(...e);
+  };
+  r.feed('c2s', Buffer.concat([publish(5, 'fab/etch/pc-101/telemetry', 1, 1), publish(5, 'fab/etch/pc-101/telemetry', 0)]));
+  expect(r.forwarded.c2s).toHaveLength(1); // one chunk, one write
+  expect(forwardedWhenRecorded).toEqual([1, 1]); // the old order recorded both with nothing forwarded
+  r.feed('c2s', Buffer.concat([publish(5, 'fab/etch/pc-101/telemetry', 0), publish(5, 'fab/etch/other/telemetry', 0)]));
+  expect(r.events.slice(2).map((e) => `${e.verdict} ${e.action}`)).toEqual(['allow forwarded', 'deny dropped']);
+});
+
 describe.each([false, true])('MQTT inspector (byte-by-byte: %s)', (oneByOne) => {
   it('forwards allowed packets byte-identical', () => {
     const r = rig();

@@ -119,6 +119,21 @@ describe('OPC UA inspector: discovery sweeps', () => {
     expect(c.h.closed).toBeNull();
   });
 
+  it("an allowed request's event is recorded after the request was forwarded", () => {
+    const c = connect();
+    const forwardedWhenRecorded: number[] = [];
+    const push = c.h.events.push.bind(c.h.events);
+    c.h.events.push = (...e) => {
+      forwardedWhenRecorded.push(c.h.forwarded.c2s.length);
+      return push(...e);
+    };
+    const before = c.h.forwarded.c2s.length;
+    c.read('ns=2;s=Chiller.Temperature');
+    expect(c.h.forwarded.c2s).toHaveLength(before + 1);
+    expect(forwardedWhenRecorded).toEqual([before + 1]); // the old order recorded with `before` forwarded
+    expect(c.h.events.at(-1)).toMatchObject({ verdict: 'allow', action: 'forwarded' });
+  });
+
   it('more denied Browse requests than max_denied in a window: one browse_sweep (T0861), refusals continue', () => {
     const c = connect('    opcua: { sweep: { window_s: 60, max_denied: 10 } }');
     for (let i = 0; i < 10; i++) c.browse(`ns=3;s=Hidden.${i % 3}`);
