@@ -26,6 +26,8 @@ import { countAuditDrop, countAuditFlushError, countAuditPruned, countAuditWritt
 import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations';
 import { eventRow, fieldsJson, INSERT_EVENT_SQL, runBatch, UPSERT_COUNT_SQL, type CountRow, type WriteBatch } from './rows';
 import { startWriter, type AuditWriter } from './writer';
+import { pruneStep } from './retention';
+import { clampLimit, relayEventRow, storedEvent, type EventRowRaw, type RelayRowRaw } from './read-rows';
 
 export type {
   AuditStoreOptions, AuditLog, StoredEvent, EventQuery, AuditCounts, TrafficFlow, TrafficCounter, TrafficCountRow, TrafficQuery, RelayEventInput, RelayEventRow, RelayEventQuery,
@@ -36,7 +38,6 @@ import type {
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
-const MAX_LIMIT = 1_000_000;
 /** Counter rows waiting after failed flushes are capped too (memory stays bounded). */
 const MAX_PENDING_COUNTS = 100_000;
 /** How often open flows' traffic counters are written (a crash loses at most this much of them). */
@@ -55,21 +56,6 @@ export function trafficFlowOf(ctx: FlowContext, policy: CompiledPolicy | null): 
     client: policy?.assetByAddress(ctx.client.ip)?.name ?? ctx.client.ip,
     server: policy?.assetByAddress(ctx.server.ip)?.name ?? endpointText(ctx.server),
   };
-}
-
-function parseJson(text: string | null): Record<string, unknown> | null {
-  if (text === null) return null;
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
-  } catch {
-    return { unparsable: text };
-  }
-}
-
-function clampLimit(n: number | undefined): number {
-  if (n === undefined || !Number.isFinite(n)) return 1000;
-  return Math.max(1, Math.min(MAX_LIMIT, Math.floor(n)));
 }
 
 /** Per-flow counter cells: zero allocation per PDU once a service has been seen this minute. */
@@ -91,18 +77,6 @@ interface Taken {
 
 /** How long flush() (and so close()) waits for the writer thread to commit one batch. */
 const FLUSH_WAIT_MS = 10_000;
-
-interface EventRowRaw {
-  id: number; ts: number; flow: string; conduit: string | null; proto: ProtocolName; src: string; dst: string;
-  client_asset: string | null; server_asset: string | null; dir: 'request' | 'response'; verdict: 'allow' | 'deny' | null;
-  action: DecisionEvent['action']; rule: string | null; reason: string | null; anomaly: string | null;
-  technique: string | null; summary: string; fields: string; policy_hash: string | null;
-}
-
-interface RelayRowRaw {
-  id: number; ts: number; kind: string; cause: string | null; actor: string | null; reason: string | null;
-  trigger_ts: number | null; command_ts: number | null; confirmed_ts: number | null; state: string | null; detail: string | null;
-}
 
 export class AuditStore {
   private readonly maxRows: number;
@@ -495,25 +469,7 @@ export class AuditStore {
    */
   prune(): number {
     if (this.readonly || !this.db.open) return 0;
-    const batch = this.pruneBatch;
-    let deleted = 0;
-    if (this.maxAgeMs > 0) {
-      const cutoff = this.now() - this.maxAgeMs;
-      deleted += this.db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ? ORDER BY ts LIMIT ?)').run(cutoff, batch).changes;
-      deleted += this.db
-        .prepare(`DELETE FROM traffic_counts WHERE (minute, conduit, proto, client, server, service, verdict) IN
-                  (SELECT minute, conduit, proto, client, server, service, verdict FROM traffic_counts WHERE minute < ? LIMIT ?)`)
-        .run(Math.floor(cutoff / MINUTE_MS), batch).changes;
-      deleted += this.db.prepare('DELETE FROM relay_events WHERE id IN (SELECT id FROM relay_events WHERE ts < ? ORDER BY ts LIMIT ?)').run(cutoff, batch).changes;
-    }
-    if (this.maxRows > 0) {
-      // max(id) and min(id) are rowid lookups; the span bounds the count (ids only grow), so
-      // keeping ids above max - maxRows keeps at most maxRows rows without a COUNT(*) scan.
-      const r = this.db.prepare('SELECT max(id) AS hi, min(id) AS lo FROM events').get() as { hi: number | null; lo: number | null };
-      if (r.hi !== null && r.lo !== null && r.hi - r.lo + 1 > this.maxRows) {
-        deleted += this.db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)').run(r.hi - this.maxRows, batch).changes;
-      }
-    }
+    const deleted = pruneStep(this.db, { maxAgeMs: this.maxAgeMs, maxRows: this.maxRows, batch: this.pruneBatch }, this.now());
     countAuditPruned(deleted);
     return deleted;
   }
@@ -548,27 +504,7 @@ export class AuditStore {
     args.push(clampLimit(q.limit));
     const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args) as EventRowRaw[];
-    return rows.reverse().map((r) => ({
-      id: r.id,
-      ts: r.ts,
-      flow: r.flow,
-      conduit: r.conduit,
-      proto: r.proto,
-      src: r.src,
-      dst: r.dst,
-      clientAsset: r.client_asset,
-      serverAsset: r.server_asset,
-      dir: r.dir,
-      verdict: r.verdict,
-      action: r.action,
-      rule: r.rule,
-      reason: r.reason,
-      anomaly: r.anomaly,
-      technique: r.technique,
-      summary: r.summary,
-      fields: parseJson(r.fields) ?? {},
-      policyHash: r.policy_hash,
-    }));
+    return rows.reverse().map(storedEvent);
   }
 
   /** Per-minute traffic counters, oldest first. */
@@ -606,10 +542,7 @@ export class AuditStore {
     args.push(clampLimit(q.limit));
     const sql = `SELECT * FROM relay_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args) as RelayRowRaw[];
-    return rows.reverse().map((r) => ({
-      id: r.id, ts: r.ts, kind: r.kind, cause: r.cause, actor: r.actor, reason: r.reason,
-      triggerTs: r.trigger_ts, commandTs: r.command_ts, confirmedTs: r.confirmed_ts, state: r.state, detail: parseJson(r.detail),
-    }));
+    return rows.reverse().map(relayEventRow);
   }
 
   counts(): AuditCounts {
