@@ -379,17 +379,13 @@ export class AuditStore {
       const takeV = j >= aq.length || (i < vq.length && vseq[i]! < aseq[j]!);
       events.push(takeV ? eventRow(vq[i]!, vhash[i++]!) : eventRow(aq[j]!, ahash[j++]!));
     }
-    const counts = c === this.pendingCounts.length ? this.pendingCounts : this.pendingCounts.slice(0, c);
-    this.pendingCounts = c === this.pendingCounts.length ? [] : this.pendingCounts.slice(c);
-    const part = (q: DecisionEvent[], sq: number[], h: (string | null)[], m: number) => ({ e: q.slice(0, m), seq: sq.slice(0, m), hash: h.slice(0, m) });
-    const taken: Taken = { v: part(vq, vseq, vhash, i), a: part(aq, aseq, ahash, j), counts, batch: { events, counts } };
-    this.vq = vq.slice(i);
-    this.vseq = vseq.slice(i);
-    this.vhash = vhash.slice(i);
-    this.aq = aq.slice(j);
-    this.aseq = aseq.slice(j);
-    this.ahash = ahash.slice(j);
-    return taken;
+    const counts = this.pendingCounts.splice(0, c);
+    return {
+      v: { e: vq.splice(0, i), seq: vseq.splice(0, i), hash: vhash.splice(0, i) },
+      a: { e: aq.splice(0, j), seq: aseq.splice(0, j), hash: ahash.splice(0, j) },
+      counts,
+      batch: { events, counts },
+    };
   }
 
   private committed(t: Taken): void {
