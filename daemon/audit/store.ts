@@ -122,6 +122,7 @@ export class AuditStore {
   private droppedViolation = 0;
   private violationDropsUnlogged = 0;
   private lastFlushError = '';
+  private priorityLogged = false;
 
   private readonly insertEvent: SqliteStatement | null;
   private readonly upsertCount: SqliteStatement | null;
@@ -422,6 +423,7 @@ export class AuditStore {
       return;
     }
     this.committed(f.taken);
+    if (!this.priorityLogged) this.logPriority();
     // A backlog goes on at once; a few rows wait for the timer.
     if (!this.closed && this.vq.length + this.aq.length >= this.batchSize) this.writeInBackground();
   }
@@ -442,6 +444,15 @@ export class AuditStore {
       // the store is closing
     }
     this.log?.warn(`audit store: writer thread stopped (${why}); the store writes on its own connection again`);
+  }
+
+  /** Once, after the writer's first commit (its chrt has long run by then): where it runs. */
+  private logPriority(): void {
+    const p = this.writer?.priority;
+    if (p === undefined || p === 'pending') return;
+    this.priorityLogged = true;
+    if (p === 'idle') this.log?.info?.('audit store: writer thread runs at SCHED_IDLE');
+    else this.log?.warn(`audit store: writer thread runs at ${p === 'nice' ? 'nice 19' : 'normal priority'}, not SCHED_IDLE (chrt missing or not permitted): its commits can delay forwarding on a busy core`);
   }
 
   private inflightRows(): number {

@@ -9,7 +9,7 @@
  * rolled back, `state[1] = seq` (with {seq, error} on the port); then Atomics.notify: the
  * store's flush() waits on `state[0]` synchronously, its event loop reads the port.
  */
-import os from 'node:os';
+import { lowerPriority } from './writer-priority';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { INSERT_EVENT_SQL, runBatch, UPSERT_COUNT_SQL, type WriteBatch } from './rows';
 import { openSqlite, type SqliteBindingName } from './sqlite';
@@ -18,7 +18,7 @@ export interface WriterWorkerData {
   readonly file: string;
   readonly binding: SqliteBindingName;
   readonly synchronous: 'NORMAL' | 'FULL';
-  /** Int32Array view: [0] last settled seq, [1] last failed seq. */
+  /** Int32Array view: [0] last settled seq, [1] last failed seq, [2] this thread's scheduling (writer-priority.ts). */
   readonly state: SharedArrayBuffer;
   readonly port: MessagePort;
 }
@@ -26,16 +26,8 @@ export interface WriterWorkerData {
 export type WriterMessage = { readonly seq: number; readonly error?: string };
 
 const d = workerData as WriterWorkerData;
-// Lowest CPU priority for this thread only (Linux: the nice value is per thread, and pid 0 is
-// the caller): where the forwarding thread has no core to itself, a commit waking here must
-// not preempt it, it runs when forwarding leaves the CPU idle. A few hundred rows a second
-// need well under 1 % of a core.
-try {
-  os.setPriority(19);
-} catch {
-  // not permitted here: the thread keeps the daemon's priority
-}
 const state = new Int32Array(d.state);
+lowerPriority(state);
 const db = openSqlite(d.file, { binding: d.binding });
 db.pragma('busy_timeout = 5000');
 db.pragma(`synchronous = ${d.synchronous}`);

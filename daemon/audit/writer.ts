@@ -13,6 +13,7 @@ import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { WriteBatch } from './rows';
 import type { SqliteBindingName } from './sqlite';
+import { PRIORITY_SLOT, priorityName, type WriterPriorityName } from './writer-priority';
 import type { WriterMessage, WriterWorkerData } from './writer-worker';
 
 export type BatchOutcome = 'committed' | 'failed' | 'pending';
@@ -23,6 +24,8 @@ export interface AuditWriter {
   readonly commits: number;
   /** True once the worker is gone (the store writes on its own connection again). */
   readonly gone: boolean;
+  /** The worker thread's CPU scheduling as it set it (writer-priority.ts); 'pending' until then. */
+  readonly priority: WriterPriorityName;
   /** Posts batch `seq` (the store keeps one in flight at a time). */
   post(seq: number, batch: WriteBatch): void;
   /** How batch `seq` ended, as the worker recorded it (readable after the worker is gone). */
@@ -53,7 +56,7 @@ function workerScript(): string {
 }
 
 export function startWriter(file: string, binding: SqliteBindingName, synchronous: 'NORMAL' | 'FULL', hooks: WriterHooks): AuditWriter {
-  const shared = new SharedArrayBuffer(8);
+  const shared = new SharedArrayBuffer(12);
   const state = new Int32Array(shared);
   const { port1, port2 } = new MessageChannel();
   const data: WriterWorkerData = { file, binding, synchronous, state: shared, port: port2 };
@@ -90,6 +93,9 @@ export function startWriter(file: string, binding: SqliteBindingName, synchronou
     },
     get gone() {
       return gone;
+    },
+    get priority() {
+      return priorityName(Atomics.load(state, PRIORITY_SLOT));
     },
     post(seq, batch) {
       port1.postMessage({ seq, batch });

@@ -51,6 +51,11 @@ describe('systemd units', () => {
       'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6', 'SystemCallFilter=@system-service', 'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
       'AmbientCapabilities=CAP_NET_BIND_SERVICE', 'KillMode=control-group',
     ]) expect(unit.split('\n')).toContain(line);
+    // After the ~@resources line (a later allow line adds back): the audit writer lowers its own scheduling.
+    const lines = unit.split('\n');
+    const deny = lines.findIndex((l) => l.startsWith('SystemCallFilter=~@privileged @resources'));
+    expect(deny).toBeGreaterThanOrEqual(0);
+    expect(lines.indexOf('SystemCallFilter=setpriority sched_setscheduler')).toBeGreaterThan(deny);
     expect(readFileSync(path.join(SD, 'otgate.service.d', 'gpio.conf'), 'utf8')).toContain('SupplementaryGroups=gpio');
   });
 
