@@ -5,10 +5,11 @@
  * core idle.
  *
  * Linux SCHED_IDLE (sched(7)) says exactly that: a waking normal thread preempts a SCHED_IDLE
- * one at once. Nice 19 only lowers the thread's share: under EEVDF (Linux ≥ 6.6) a nice-19
- * thread that is running may keep the CPU for the rest of its slice (up to ~0.75 ms) while the
- * woken forwarding thread waits (BENCHMARKS.md, seventh round). A SCHED_IDLE thread still gets
- * a small share of a saturated core, so the writer keeps up with a few hundred rows a second.
+ * one at once, while nice 19 only lowers the thread's share. On the benchmark VM the two
+ * measured the same (BENCHMARKS.md, seventh round); under the shipped systemd unit, before it
+ * allowed these calls, neither applied and the writer ran at the daemon's priority, which the
+ * sixth round measured in the one-client p99. A SCHED_IDLE thread still gets a small share of
+ * a saturated core, so the writer keeps up with a few hundred rows a second.
  *
  * Node has no call for a thread's policy, so util-linux `chrt` sets it on this thread's id
  * (unprivileged: a thread may lower its own scheduling). Nice 19 is set first, and stays
