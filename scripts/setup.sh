@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 # System packages: libpcap-dev (the pcap addon), build tools for better-sqlite3, and the real
 # peers the tests talk to (mosquitto for MQTT 5, mbpoll, tcpdump/tshark for captures,
 # nftables/iproute2 for the namespace testbed, gpiod for the GPIO relay driver, systemd for
-# systemd-analyze).
-PKGS=(libpcap-dev build-essential python3 mosquitto mosquitto-clients mbpoll tcpdump tshark nftables iproute2 socat gpiod libgpiod-dev systemd)
+# systemd-analyze, util-linux for chrt: the audit writer thread sets itself to SCHED_IDLE).
+PKGS=(libpcap-dev build-essential python3 mosquitto mosquitto-clients mbpoll tcpdump tshark nftables iproute2 socat gpiod libgpiod-dev systemd util-linux)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
