@@ -6,13 +6,15 @@
  * daemon's added p50 / p99 (all rounds pooled) and ÷ the relay's, the per-round median of the
  * p99 ratio, and the median CPU µs per transaction (the forwarder process, all its threads). The A/B behind the sixth round of BENCHMARKS.md, e.g.
  *   node dist/bench/daemons.js 3 16 16 0.5 new=sample none=none old=sample@/tmp/base/dist/daemon/main.js
+ * BENCH_IN_TURN=1: every target in each round, request by request (the modbus latency pass;
+ * more than one client polls paced at BENCH_POLL_TXPS in all, default 4,000 tx/s).
  */
 import { freePort, startGateway, type BenchGateway } from './lib/gateway';
 import { BENCH, modbusPolicy } from './lib/policy';
 import { cpuUs, startPeer } from './lib/proc';
 import { describePinning, pinningFromEnv } from './lib/pin';
 import { Histogram, median, round } from './lib/stats';
-import { runModbusLoad } from './modbus';
+import { inTurnRounds, runModbusLoad } from './modbus';
 
 interface Target {
   readonly name: string;
@@ -51,7 +53,20 @@ async function main(): Promise<void> {
     }
     const pooled = new Map(targets.map((t) => [t.name, new Histogram()]));
     const perRound = new Map(targets.map((t) => [t.name, [] as { p50: number; p99: number; cpu: number }[]]));
-    for (let r = 0; r < rounds; r++) {
+    const inTurn = process.env.BENCH_IN_TURN === '1';
+    if (inTurn) {
+      const pollUs = clients > 1 ? (clients * 1e6) / Number(process.env.BENCH_POLL_TXPS ?? 4000) : undefined;
+      const spec = { host: '', port: 0, clients, fc, warmupMs: 100, durationMs: seconds * 1000, maxTx: 1e9, localAddress: BENCH.client, ...(pollUs === undefined ? {} : { pollUs }) };
+      const { perTarget } = await inTurnRounds(targets, rounds, spec, pin?.peers, gen);
+      perTarget.forEach((list, k) => {
+        for (const x of list) {
+          pooled.get(targets[k]!.name)!.merge(x.hist);
+          const h = new Histogram().merge(x.hist);
+          perRound.get(targets[k]!.name)!.push({ p50: h.quantile(0.5), p99: h.quantile(0.99), cpu: x.cpuUsPerTx });
+        }
+      });
+    }
+    for (let r = 0; r < (inTurn ? 0 : rounds); r++) {
       for (let i = 0; i < targets.length; i++) {
         const t = targets[(i + r) % targets.length]!;
         const c0 = t.pid === undefined ? 0 : cpuUs(t.pid);
@@ -67,7 +82,7 @@ async function main(): Promise<void> {
     const relay99 = added('node-relay', 0.99);
     const dr = perRound.get('direct')!;
     const rr = perRound.get('node-relay')!;
-    process.stdout.write(`FC ${fc}, ${clients} client(s), ${rounds} rounds × ${seconds} s per target\n`);
+    process.stdout.write(`FC ${fc}, ${clients} client(s), ${rounds} rounds × ${seconds} s ${inTurn ? 'with every target in turn' : 'per target'}\n`);
     for (const t of targets.slice(1)) {
       const a50 = added(t.name, 0.5);
       const a99 = added(t.name, 0.99);

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     summary[name] = { at: record.machine.at, load: record.machine.loadavg, table: result.table, budget: result.budget, pending: result.pending };
     process.stdout.write(`\n${result.title}\n`);
     if (result.table) process.stdout.write(`${formatTable(result.table)}\n`);
-    for (const b of result.budget ?? []) process.stdout.write(`  ${b.met === null ? '?' : b.met ? 'MET ' : 'MISS'} ${b.what}: ${b.reached} (budget ${b.target})\n`);
+    for (const b of result.budget ?? []) process.stdout.write(`  ${b.met === null ? 'INFO' : b.met ? 'MET ' : 'MISS'} ${b.what}: ${b.reached} (budget ${b.target})\n`);
     for (const p of result.pending ?? []) process.stdout.write(`  PENDING ${p}\n`);
     process.stdout.write(`  (${record.seconds.toFixed(0)} s; load now ${record.machine.loadavg.join(' ')})\n`);
   }

@@ -7,6 +7,8 @@
 export const BENCH = {
   gatewayHost: '127.0.20.1',
   relayHost: '127.0.20.2',
+  /** The A/A control: a second Node relay (bench/modbus.ts). */
+  relayBHost: '127.0.20.9',
   socatHost: '127.0.20.3',
   client: '127.0.20.11',
   plcHost: '127.0.10.21',

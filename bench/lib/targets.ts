@@ -10,7 +10,8 @@ import { loadNow } from './machine';
 import type { ProxyVariant } from './proxy-variants';
 
 /** otgate-alt: a second daemon with other Node flags (BENCH_OTGATE_ALT_ARGS), side by side. */
-export type TargetName = 'direct' | 'node-relay' | 'socat' | 'otgate' | 'otgate-alt' | `proxy-${ProxyVariant}`;
+/** node-relay-b: a second copy of the Node relay, the A/A control (how far two identical forwarders differ in one run). */
+export type TargetName = 'direct' | 'node-relay' | 'node-relay-b' | 'socat' | 'otgate' | 'otgate-alt' | `proxy-${ProxyVariant}`;
 
 export interface Target {
   readonly name: TargetName;
@@ -22,14 +23,21 @@ export interface Target {
 
 export const SOCAT = '/usr/bin/socat';
 
-/** Plain relays in front of `up`: the Node pipe relay and (when installed) socat. */
-/** `cpus`: pin both relays there (bench/lib/pin.ts; socat's per-connection forks inherit it). */
-export async function startRelays(up: { host: string; port: number }, hosts: { node: string; socat: string }, cpus?: string): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
+/**
+ * Plain relays in front of `up`: the Node pipe relay, a second copy of it when `hosts.nodeB` is
+ * given (the A/A control), and (when installed) socat. `cpus`: pin every relay there
+ * (bench/lib/pin.ts; socat's per-connection forks inherit it).
+ */
+export async function startRelays(up: { host: string; port: number }, hosts: { node: string; nodeB?: string; socat: string }, cpus?: string): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
   const children: Child[] = [];
   const targets: Target[] = [];
-  const relay = await startPeer<{ port: number }>('node-relay', [hosts.node, '0', up.host, String(up.port)], { cpus });
-  children.push(relay);
-  targets.push({ name: 'node-relay', host: hosts.node, port: relay.ready.port, pid: relay.pid });
+  const nodeRelays: [TargetName, string | undefined][] = [['node-relay', hosts.node], ['node-relay-b', hosts.nodeB]];
+  for (const [name, host] of nodeRelays) {
+    if (host === undefined) continue;
+    const relay = await startPeer<{ port: number }>('node-relay', [host, '0', up.host, String(up.port)], { cpus });
+    children.push(relay);
+    targets.push({ name, host, port: relay.ready.port, pid: relay.pid });
+  }
   if (existsSync(SOCAT)) {
     const port = await freePort(hosts.socat);
     const socat = await startChild(SOCAT, ['-d', '-d', `TCP-LISTEN:${port},bind=${hosts.socat},reuseaddr,fork,nodelay,backlog=2048`, `TCP:${up.host}:${up.port},nodelay`], { readyRe: /listening on/, cpus });
@@ -47,6 +55,8 @@ export interface RoundResult {
   readonly load: number;
   /** CPU µs the forwarding process spent per transaction (NaN when not measured). */
   readonly cpuUsPerTx: number;
+  /** Paced polls that went out late (Modbus paced cases; absent elsewhere). */
+  readonly late?: number;
 }
 
 export interface TargetFigures {
@@ -58,6 +68,8 @@ export interface TargetFigures {
   readonly errors: number;
   /** Median over rounds of the forwarder's CPU µs per transaction (robust to other load). */
   readonly cpuUsPerTx: number;
+  /** Late paced polls over all rounds (Modbus paced cases; 0 elsewhere). */
+  readonly late: number;
   /** Latency added over the direct connection (µs): p50 / p99 / p99.9 differences. */
   readonly addedUs: { p50: number; p99: number; p999: number } | null;
 }
@@ -84,6 +96,11 @@ export async function interleave(
       per.set(t.name, list);
     }
   }
+  return { figures: figuresOf(targets, per), loads, perRound: per };
+}
+
+/** Each target's figures from its rounds: histograms merged, medians of tx/s and CPU/tx, latency added over direct. */
+export function figuresOf(targets: readonly Target[], per: ReadonlyMap<TargetName, readonly RoundResult[]>): TargetFigures[] {
   const figs = targets.map((t) => {
     const list = per.get(t.name) ?? [];
     const h = new Histogram();
@@ -95,12 +112,13 @@ export async function interleave(
       txps: Math.round(median(list.map((x) => x.txps))),
       rounds: list.length,
       errors: list.reduce((a, x) => a + x.errors, 0),
+      late: list.reduce((a, x) => a + (x.late ?? 0), 0),
       cpuUsPerTx: round(median(list.map((x) => x.cpuUsPerTx)), 2),
       addedUs: null,
     } as TargetFigures;
   });
   const direct = figs.find((f) => f.target === 'direct');
-  const figures = figs.map((f) =>
+  return figs.map((f) =>
     direct && f.target !== 'direct'
       ? {
           ...f,
@@ -112,5 +130,4 @@ export async function interleave(
         }
       : f,
   );
-  return { figures, loads, perRound: per };
 }

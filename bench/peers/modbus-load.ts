@@ -1,7 +1,21 @@
 /**
  * Modbus TCP load generator (its own process): N clients, one outstanding request each, as
  * Modbus masters poll. Warm-up first (not recorded), then a measured phase bounded by both a
- * time and a transaction count. Prints one JSON line: {tx, seconds, txps, errors, hist}.
+ * time and a transaction count. Prints one JSON line: {tx, seconds, txps, errors, late, hist}.
+ *
+ * Two ways to poll:
+ * - closed loop (no `pollUs`): the next request goes out as soon as the response is in. With 16
+ *   or 64 clients this saturates the slowest process on the path, so latency is queueing behind
+ *   that bottleneck (Little's law: clients ÷ tx/s) — a throughput measure;
+ * - paced (`pollUs`): each client polls once per `pollUs`, its phase staggered by
+ *   pollUs ÷ clients, as a SCADA's masters poll on a scan cycle; the same offered load for
+ *   every target. A response that comes after the client's next due time makes that poll late:
+ *   it goes out at once and the schedule restarts from there (a master does not catch up), and
+ *   `late` counts it. Timers have 1 ms resolution, so polls leave in bursts at ms boundaries.
+ *
+ * With `targets` (several endpoints) every client holds a connection to each and sends its
+ * successive polls to them in turn, still one outstanding request at a time: all targets are
+ * measured through the same moments of the machine, and each gets its own histogram.
  * Usage: node modbus-load.js '{"host":..,"port":..,"clients":16,"fc":3,"warmupMs":300,"durationMs":2000,"maxTx":1e6,"localAddress":"127.0.20.11"}'
  *    or: node modbus-load.js --serve   → prints {"ready":true}, then runs one spec per stdin line
  *        (one JSON result line each): one process for a whole benchmark, no start-up per round.
@@ -19,6 +33,14 @@ export interface LoadSpec {
   readonly durationMs: number;
   readonly maxTx: number;
   readonly localAddress?: string;
+  /** Paced polling: each client's poll period in µs (absent: closed loop). */
+  readonly pollUs?: number;
+  /**
+   * Several targets at once, in place of host/port: every client holds a connection to each and
+   * sends its successive polls to them in turn, so all targets meet the same moments of the
+   * machine (request-level interleaving); results per target in `perTarget`, in this order.
+   */
+  readonly targets?: readonly { readonly host: string; readonly port: number }[];
 }
 
 export interface LoadResult {
@@ -28,7 +50,12 @@ export interface LoadResult {
   readonly errors: number;
   /** Transactions including the warm-up (for CPU-per-transaction accounting). */
   readonly txAll: number;
+  /** Paced polls whose response came after the client's next due time (0 in closed loop). */
+  readonly late: number;
+  /** Latency histogram (single target; empty with `targets`). */
   readonly hist: [number, number][];
+  /** With `targets`: each target's share, in the same order. */
+  readonly perTarget?: readonly TargetLoad[];
 }
 
 /** MBAP + PDU for the benchmark request (MB-AP §6.3 / §6.12). */
@@ -55,38 +82,73 @@ export function requestFor(fc: 3 | 16, tid: number): Buffer {
   return b;
 }
 
+/** One endpoint's share of a run (LoadResult for a single target; `perTarget` for several). */
+export interface TargetLoad {
+  readonly tx: number;
+  readonly txAll: number;
+  readonly errors: number;
+  readonly late: number;
+  readonly hist: [number, number][];
+}
+
+/** One measured run: one target (spec.host/port) or several in rotation (spec.targets). */
 async function run(spec: LoadSpec): Promise<LoadResult> {
-  const hist = new Histogram();
+  const ends = spec.targets ?? [{ host: spec.host, port: spec.port }];
+  const per = ends.map(() => ({ hist: new Histogram(), tx: 0, txAll: 0, errors: 0, late: 0 }));
   let measuring = false;
   let stopping = false;
   let tx = 0;
-  let txAll = 0;
-  let errors = 0;
   let t0 = 0n;
+  const periodNs = spec.pollUs !== undefined && spec.pollUs > 0 ? BigInt(Math.round(spec.pollUs * 1000)) : 0n;
   const socks: net.Socket[] = [];
+  const kicks: (() => void)[] = [];
   let finish: () => void = () => {};
   const done = new Promise<void>((r) => (finish = r));
-
-  const client = (idx: number) =>
-    new Promise<void>((resolve, reject) => {
-      const s = net.connect({ host: spec.host, port: spec.port, noDelay: true, localAddress: spec.localAddress });
+  const connect = (k: number) =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect({ host: ends[k]!.host, port: ends[k]!.port, noDelay: true, localAddress: spec.localAddress });
       socks.push(s);
-      // Two request buffers alternate so the one being rewritten is never still queued.
-      const reqs = [requestFor(spec.fc, 0), requestFor(spec.fc, 1)];
-      let tid = idx << 8;
-      let sent = 0n;
-      let carry: Buffer | null = null;
-      const send = () => {
-        if (stopping) return;
-        tid = (tid + 1) & 0xffff;
-        const b = reqs[tid & 1]!;
-        b.writeUInt16BE(tid, 0);
-        sent = process.hrtime.bigint();
-        s.write(b);
-      };
-      s.on('connect', () => {
-        resolve();
+      s.once('connect', () => resolve(s));
+      s.on('error', (err) => {
+        per[k]!.errors++;
+        if (!stopping) reject(err);
       });
+    });
+
+  // A client: one connection per target and one outstanding request in all; with several
+  // targets each poll goes to the next one in turn (client idx starts at target idx mod n).
+  const client = async (idx: number): Promise<void> => {
+    const conns = await Promise.all(ends.map((_, k) => connect(k)));
+    // Two request buffers alternate so the one being rewritten is never still queued.
+    const reqs = [requestFor(spec.fc, 0), requestFor(spec.fc, 1)];
+    let tid = idx << 8;
+    let sent = 0n;
+    let due = 0n;
+    let cur = idx % conns.length;
+    const send = () => {
+      if (stopping) return;
+      tid = (tid + 1) & 0xffff;
+      const b = reqs[tid & 1]!;
+      b.writeUInt16BE(tid, 0);
+      sent = process.hrtime.bigint();
+      conns[cur]!.write(b);
+    };
+    // Paced: the next poll at its due time, or at once (late, counted for the target whose
+    // response `from` came after it) when the response came after it.
+    const sendWhenDue = (from: number) => {
+      due += periodNs;
+      const now = process.hrtime.bigint();
+      if (due <= now) {
+        if (measuring) per[from]!.late++;
+        due = now;
+        send();
+      } else {
+        setTimeout(send, Math.max(1, Math.round(Number(due - now) / 1e6)));
+      }
+    };
+    conns.forEach((s, k) => {
+      const mine = per[k]!;
+      let carry: Buffer | null = null;
       s.on('data', (chunk: Buffer) => {
         let buf = carry === null ? chunk : Buffer.concat([carry, chunk]);
         carry = null;
@@ -95,35 +157,42 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
           const len = 6 + buf.readUInt16BE(off + 4);
           if (buf.length - off < len) break;
           const fc = buf[off + 7]!;
-          if (fc & 0x80 || buf.readUInt16BE(off) !== tid) errors++;
+          if (fc & 0x80 || buf.readUInt16BE(off) !== tid || k !== cur) mine.errors++;
           off += len;
-          txAll++;
+          mine.txAll++;
           if (measuring) {
-            hist.add(Number(process.hrtime.bigint() - sent));
+            mine.hist.add(Number(process.hrtime.bigint() - sent));
+            mine.tx++;
             if (++tx >= spec.maxTx) {
               stopping = true;
               finish();
             }
           }
-          send();
+          cur = (cur + 1) % conns.length;
+          if (periodNs === 0n) send();
+          else sendWhenDue(k);
         }
         if (off < buf.length) {
           buf = buf.subarray(off);
           carry = Buffer.from(buf);
         }
       });
-      s.on('error', (err) => {
-        errors++;
-        if (!stopping) reject(err);
-      });
-      s.once('connect', () => {
-        // the first request goes out when every client is connected (see below)
-      });
-      (s as net.Socket & { kick?: () => void }).kick = send;
     });
+    kicks.push(
+      periodNs === 0n
+        ? send
+        : () => {
+            // Phases staggered over the period so the clients' polls spread across it.
+            const phase = (periodNs * BigInt(idx)) / BigInt(spec.clients);
+            due = process.hrtime.bigint() + phase;
+            setTimeout(send, Math.round(Number(phase) / 1e6));
+          },
+    );
+  };
 
   await Promise.all(Array.from({ length: spec.clients }, (_, i) => client(i)));
-  for (const s of socks) (s as net.Socket & { kick?: () => void }).kick!();
+  // The first requests go out once every client is connected.
+  for (const kick of kicks) kick();
   await new Promise((r) => setTimeout(r, spec.warmupMs));
   measuring = true;
   t0 = process.hrtime.bigint();
@@ -135,7 +204,16 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   clearTimeout(timer);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   for (const s of socks) s.destroy();
-  return { tx, txAll, seconds, txps: tx / seconds, errors, hist: hist.sparse() };
+  const perTarget = per.map((p) => ({ tx: p.tx, txAll: p.txAll, errors: p.errors, late: p.late, hist: p.hist.sparse() }));
+  const one = perTarget[0]!;
+  return {
+    tx, seconds, txps: tx / seconds,
+    late: perTarget.reduce((a, p) => a + p.late, 0),
+    txAll: perTarget.reduce((a, p) => a + p.txAll, 0),
+    errors: perTarget.reduce((a, p) => a + p.errors, 0),
+    hist: spec.targets === undefined ? one.hist : [],
+    ...(spec.targets === undefined ? {} : { perTarget }),
+  };
 }
 
 function serve(): void {
