@@ -33,6 +33,8 @@ const DEFAULT_PENDING = 16;
 /** Pre-built counter keys ("fc3") so the hot path builds no strings. */
 const FC_SERVICE: readonly string[] = Array.from({ length: 128 }, (_, fc) => `fc${fc}`);
 const DEFAULT_TIMEOUT_MS = 5000;
+/** Sampled requests waiting for their response before their events are recorded anyway. */
+const SAMPLED_WAITING_MAX = 32;
 
 export const createModbusInspector: InspectorFactory = (ctx, env, sink) => new ModbusInspector(ctx, env, sink);
 
@@ -56,10 +58,12 @@ class ModbusInspector implements ProtocolInspector {
   /** Allowed requests this master repeats (polls): no decode or rule walk for a repeat. */
   private readonly repeats = new AllowedRepeats();
   /**
-   * Sampled allowed requests of the chunk being fed, recorded once it has been forwarded: the
-   * evidence is the same, but building an event (fields, summary, listeners) is no longer paid
-   * by the request it describes. With `sample_every: 100` those are 1 % of requests, i.e. what
-   * the p99 measures.
+   * Sampled allowed requests waiting for their event, recorded once the device's answer has been
+   * forwarded (the end of the next response chunk), or at the next tick when no answer comes, or
+   * once SAMPLED_WAITING_MAX wait: the evidence is the same, but building an event (fields,
+   * summary, listeners) is paid after the transaction, not inside it. With `sample_every: 100`
+   * those are 1 % of requests, i.e. what the p99 measures. Any other event records them first
+   * (record()), so the evidence keeps arrival order.
    */
   private readonly sampled: { readonly view: FlowView; readonly verdict: Verdict; readonly req: ModbusRequest }[] = [];
 
@@ -82,7 +86,7 @@ class ModbusInspector implements ProtocolInspector {
   feed(dir: Direction, chunk: Buffer): void {
     if (this.closed) return;
     this.inspect(dir, chunk);
-    if (this.sampled.length > 0) this.recordSampled();
+    if (this.sampled.length > 0 && (dir === 's2c' || this.sampled.length >= SAMPLED_WAITING_MAX)) this.recordSampled();
   }
 
   private recordSampled(): void {
@@ -204,7 +208,7 @@ class ModbusInspector implements ProtocolInspector {
         return true;
       }
       if (this.ctx.passive) this.record(this.event(view, 'request', verdict, null, 'observed', req));
-      else if (verdict !== null && env.sampleAllowed()) this.sampled.push({ view, verdict, req }); // recorded after the forward (feed)
+      else if (verdict !== null && env.sampleAllowed()) this.sampled.push({ view, verdict, req }); // recorded after the response (feed)
       return true;
     }
 
@@ -285,6 +289,7 @@ class ModbusInspector implements ProtocolInspector {
 
   tick(now: number): void {
     if (this.closed) return;
+    if (this.sampled.length > 0) this.recordSampled(); // no answer within a tick: record them now
     const view = this.currentView();
     for (const { request, anomaly } of this.tx.expire(now)) {
       this.env.count('modbus', 'anomaly', 'request');
@@ -293,6 +298,7 @@ class ModbusInspector implements ProtocolInspector {
   }
 
   end(): void {
+    if (this.sampled.length > 0) this.recordSampled();
     this.closed = true;
     this.carry.c2s = null;
     this.carry.s2c = null;

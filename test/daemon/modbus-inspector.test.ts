@@ -80,22 +80,45 @@ describe('Modbus inspector (pure, demo policy)', () => {
     expect(h.forwarded.c2s).toHaveLength(1);
   });
 
-  test('a sampled allowed request is recorded after its bytes were forwarded, and before a later event of its chunk', () => {
+  test('a sampled allowed request is recorded once its response was forwarded, before any later event, and never lost', () => {
     const h = harness(createModbusInspector, policy, ctx);
-    const forwardedWhenRecorded: number[] = [];
+    const forwardedWhenRecorded: string[] = [];
     const push = h.events.push.bind(h.events);
     h.events.push = (...e) => {
-      forwardedWhenRecorded.push(h.forwarded.c2s.length);
+      forwardedWhenRecorded.push(`${h.forwarded.c2s.length}/${h.forwarded.s2c.length}`);
       return push(...e);
     };
     const ok = [1, 2, 3].map((tid) => encodeRequest(allowedReq(tid)[0]!));
-    h.inspector.feed('c2s', Buffer.concat(ok)); // one chunk: one write, then three events
+    h.inspector.feed('c2s', Buffer.concat(ok)); // one chunk: one write, no event yet
     expect(h.forwarded.c2s).toHaveLength(1);
-    expect(forwardedWhenRecorded).toEqual([1, 1, 1]);
-    expect(h.events.map((e) => e.action)).toEqual(['forwarded', 'forwarded', 'forwarded']);
+    expect(h.events).toHaveLength(0);
+    // FC 3 of 2 registers at 100 answered, tids 1-3, in one chunk: forwarded, then the three events.
+    const answer = (tid: number) => Buffer.from([0x00, tid, 0x00, 0x00, 0x00, 0x07, 0x01, 0x03, 0x04, 0x00, 0xaf, 0x00, 0x01]);
+    h.inspector.feed('s2c', Buffer.concat([1, 2, 3].map(answer)));
+    expect(forwardedWhenRecorded).toEqual(['1/1', '1/1', '1/1']);
+    expect(h.events.map((e) => `${e.verdict} ${e.action} ${String(e.fields.tid)}`)).toEqual(['allow forwarded 1', 'allow forwarded 2', 'allow forwarded 3']);
     // An allowed request, then a denied one in the same chunk: the evidence keeps arrival order.
     h.inspector.feed('c2s', Buffer.concat([encodeRequest(allowedReq(4)[0]!), encodeRequest(deniedReq(5)[0]!.req)]));
     expect(h.events.slice(3).map((e) => `${e.verdict} ${e.action}`)).toEqual(['allow forwarded', 'deny refused']);
+    // No answer: the next tick records it; a connection that ends records what still waits.
+    h.inspector.feed('c2s', encodeRequest(allowedReq(6)[0]!));
+    expect(h.events).toHaveLength(5);
+    h.inspector.tick(h.clock);
+    expect(h.events.slice(5).map((e) => e.fields.tid)).toEqual([6]);
+    h.inspector.feed('c2s', encodeRequest(allowedReq(7)[0]!));
+    h.inspector.end();
+    expect(h.events.slice(6).map((e) => e.fields.tid)).toEqual([7]);
+  });
+
+  test('a master that pipelines without answers: at most 32 sampled requests wait for theirs', () => {
+    // A pending cap above 32 (the demo's is 16: past it, the flood anomaly records them first).
+    const roomy = { ...policy, conduits: new Map([...policy.conduits].map(([k, c]) => [k, { ...c, limits: { ...c.limits, maxPendingRequests: 100 }, rulesFor: c.rulesFor.bind(c) }])) };
+    const h = harness(createModbusInspector, roomy as typeof policy, ctx);
+    const reqs = Array.from({ length: 40 }, (_, i) => encodeRequest(allowedReq(i + 1)[0]!));
+    for (const r of reqs.slice(0, 31)) h.inspector.feed('c2s', r);
+    expect(h.events).toHaveLength(0);
+    h.inspector.feed('c2s', reqs[31]!);
+    expect(h.events.map((e) => e.fields.tid)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
   });
 
   test('monitor mode forwards a denied request untouched and records an alert', () => {

@@ -78,15 +78,17 @@ describe('repeated Modbus requests', () => {
 
   test('a window opening in front of the remembered rule, and closing, change the rule the repeat is allowed by', () => {
     const { h, inspector } = setup(compileText(policyText(250)));
-    const ruleOf = () => h.events[h.events.length - 1]!.rule;
-    inspector.feed('c2s', read(1));
-    expect(ruleOf()).toBe('always-read');
+    // A sampled request's event is recorded once its response went out: poll, answer, look.
+    const ruleOf = (tid: number) => {
+      inspector.feed('c2s', read(tid));
+      inspector.feed('s2c', answer(tid));
+      return h.events[h.events.length - 1]!.rule;
+    };
+    expect(ruleOf(1)).toBe('always-read');
     h.clock = INSIDE;
-    inspector.feed('c2s', read(2));
-    expect(ruleOf()).toBe('maint-read');
+    expect(ruleOf(2)).toBe('maint-read');
     h.clock = AFTER;
-    inspector.feed('c2s', read(3));
-    expect(ruleOf()).toBe('always-read');
+    expect(ruleOf(3)).toBe('always-read');
   });
 
   test('a repeat allowed only by a windowed rule is refused once the window closes', () => {
