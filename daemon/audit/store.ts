@@ -16,7 +16,7 @@
  * committed; only an OS crash or power loss can roll back the last transactions, and the file
  * stays consistent either way. `synchronous: 'full'` fsyncs each commit (survives power loss, at
  * one fsync per batch). What a crash can lose is what was still queued: ≤ flushIntervalMs of
- * violations, ≤ allowedFlushMs (1 s) of allowed rows and of traffic counters.
+ * rows, ≤ 1 s of traffic counters.
  */
 import { openSqlite, sqliteBinding, type SqlValue, type SqliteBindingChoice, type SqliteDb, type SqliteStatement } from './sqlite';
 import type { CompiledPolicy } from '../../rules/compiled';
@@ -40,11 +40,8 @@ const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 /** Counter rows waiting after failed flushes are capped too (memory stays bounded). */
 const MAX_PENDING_COUNTS = 100_000;
-/**
- * How often open flows' traffic counters are written, and allowed rows when no violation takes
- * them along earlier (AuditStoreOptions.allowedFlushMs; a crash loses at most this much of them).
- */
-const SLOW_LANE_MS = 1000;
+/** How often open flows' traffic counters are written (a crash loses at most this much of them). */
+const COUNT_SPILL_MS = 1000;
 
 /** A deny, an anomaly or an enforcement action: the rows that must survive overload. */
 export function isViolation(e: DecisionEvent): boolean {
@@ -109,9 +106,7 @@ export class AuditStore {
   /** The batch the writer thread has (one at a time, so rows land in arrival order). */
   private inflight: { readonly seq: number; readonly taken: Taken } | null = null;
   private batchSeq = 0;
-  /** When the slow lane (traffic counters, allowed rows alone) was last written. */
   private lastSpill = 0;
-  private readonly slowLaneMs: number;
   private pendingCounts: CountRow[] = [];
 
   private flushTimer: NodeJS.Timeout | null = null;
@@ -137,7 +132,6 @@ export class AuditStore {
     this.maxAgeMs = (o.maxAgeDays ?? 90) * DAY_MS;
     this.maxQueue = Math.max(1, o.maxQueue ?? 20_000);
     this.batchSize = Math.max(1, o.batchSize ?? 256);
-    this.slowLaneMs = Math.max(0, o.allowedFlushMs ?? SLOW_LANE_MS);
     this.pruneBatch = Math.max(1, o.pruneBatch ?? 2000);
     this.now = o.now ?? Date.now;
     this.log = o.log ?? null;
@@ -339,14 +333,10 @@ export class AuditStore {
    */
   private write(max: number): boolean {
     if (this.readonly || !this.db.open || this.inflight !== null) return false;
-    // The slow lane, once a second (or on flush()/close()): traffic counters (one upsert per open
-    // flow every 100 ms would cost more than the sampled rows themselves), and allowed rows when
-    // nothing else sends them: in steady allowed traffic the writer commits once a second, not
-    // ten times (each commit wakes the writer thread and works SQLite's pages on the core the
-    // forwarding shares). A violation goes within flushIntervalMs and takes them along.
+    // Traffic counters go to SQLite at most once a second (or on flush()/close()): one upsert
+    // per open flow every 100 ms would cost more than the sampled rows themselves.
     const now = this.now();
-    const slowDue = max === Infinity || now - this.lastSpill >= this.slowLaneMs;
-    if (slowDue) {
+    if (max === Infinity || now - this.lastSpill >= COUNT_SPILL_MS) {
       this.lastSpill = now;
       for (const t of this.dirtyTallies) {
         this.spill(t);
@@ -355,8 +345,6 @@ export class AuditStore {
       this.dirtyTallies = [];
     }
     if (this.vq.length + this.aq.length === 0 && this.pendingCounts.length === 0) return false;
-    // Counter rows already spilled (a lane cut short by the row budget) go on at once.
-    if (!slowDue && this.vq.length === 0 && this.pendingCounts.length === 0 && this.aq.length < this.batchSize) return false;
     if (this.startWriter !== null) {
       this.writer = this.startWriter();
       this.startWriter = null;

@@ -7,14 +7,8 @@ export interface AuditStoreOptions {
   readonly maxRows?: number;
   /** Drop rows (events, counters, relay events) older than this. Default 90. 0 = no cap. */
   readonly maxAgeDays?: number;
-  /** Batch writer period: denies and anomalies are committed within it. Default 100 ms. */
+  /** Batch writer period. Default 100 ms. */
   readonly flushIntervalMs?: number;
-  /**
-   * Allowed rows (sampled allowed decisions) with no violation queued wait up to this long, and
-   * go with the traffic counters; a violation, a full batch or flush() takes them at once. One
-   * commit a second in steady allowed traffic instead of ten. Default 1,000 ms.
-   */
-  readonly allowedFlushMs?: number;
   /** Queue bound (events waiting for the writer). Default 20,000. */
   readonly maxQueue?: number;
   /**

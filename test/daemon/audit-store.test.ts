@@ -129,8 +129,7 @@ describe.each(usableSqliteBindings())('%s', (b) => {
     });
 
     test('arrival order survives the two-queue split, also across partial batches', async () => {
-      // allowedFlushMs 0: no timer here, so an allowed-only remainder must not wait for the lane.
-      const s = store('audit.db', { batchSize: 7, allowedFlushMs: 0 });
+      const s = store('audit.db', { batchSize: 7 });
       const evs = Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? denyEvent(0, { flow: `n${i}` }) : allowEvent(0, { flow: `n${i}` })));
       for (const e of evs) s.enqueue(e);
       await eventually(() => committed() === 50);
@@ -182,37 +181,6 @@ describe.each(usableSqliteBindings())('%s', (b) => {
       await eventually(() => committed() === 3 && counterRows() === 10, 5000);
       expect(s.counts().transactions).toBe(4); // 3 events + 10 counter rows in commits of ≤ 4 rows
       expect(s.trafficCounts()).toHaveLength(10);
-    });
-  });
-
-  describe('two lanes', () => {
-    test('allowed rows alone wait for the once-a-second lane; a deny takes them along at the next tick', async () => {
-      let now = T0;
-      const s = store('audit.db', { flushIntervalMs: 5, now: () => now });
-      s.enqueue(allowEvent(1)); // the lane has never run: due at once
-      await eventually(() => committed() === 1);
-      s.enqueue(allowEvent(2));
-      await new Promise((r) => setTimeout(r, 100)); // twenty ticks within the same second
-      expect(committed()).toBe(1);
-      s.enqueue(denyEvent(3));
-      await eventually(() => committed() === 3);
-      expect(s.counts().transactions).toBe(2); // the deny and the allowed row before it, together
-      expect(s.query({ limit: 10 }).map((r) => r.ts - T0)).toEqual([1, 2, 3]);
-      s.enqueue(allowEvent(4));
-      await new Promise((r) => setTimeout(r, 50));
-      expect(committed()).toBe(3);
-      now = T0 + 1000; // a second on: the lane is due
-      await eventually(() => committed() === 4);
-    });
-
-    test('allowedFlushMs 0: allowed rows go at every tick', async () => {
-      let now = T0;
-      const s = store('audit.db', { flushIntervalMs: 5, allowedFlushMs: 0, now: () => now });
-      for (let i = 1; i <= 3; i++) {
-        s.enqueue(allowEvent(i));
-        await eventually(() => committed() === i);
-      }
-      expect(s.counts().transactions).toBe(3);
     });
   });
 
