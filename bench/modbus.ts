@@ -109,6 +109,13 @@ const WARMUP_PER_TARGET_MS = 1000;
 const POLL_TXPS = Number(process.env.BENCH_POLL_TXPS ?? 4000);
 /** Which passes run: BENCH_MODBUS_PASSES=throughput, =latency, or both (default). */
 const PASSES = process.env.BENCH_MODBUS_PASSES ?? 'throughput,latency';
+/**
+ * Latency pass, paced cases: BENCH_SLICE_MS > 0 turns targets by time slice (all clients poll
+ * one target for that long, then the next; modbus-load `sliceMs`) instead of at every poll.
+ * Off by default: tried at 50 ms on 12-07, its A/A ratios were wider (p50 ×0.82–×1.55) than
+ * turning at every poll (×0.81–×1.17 over six runs) — see BENCHMARKS.md, eighth round.
+ */
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 0);
 /** Latency pass: seconds per round (every target shares them; BENCH_IN_TURN_SECONDS). */
 const IN_TURN_SECONDS = Number(process.env.BENCH_IN_TURN_SECONDS ?? 2);
 const given = (flag: string, env: string): boolean => process.env[env] !== undefined || process.argv.includes(flag);
@@ -185,7 +192,7 @@ export async function benchModbus(ctxIn: BenchContext): Promise<BenchResult> {
         ctx.log(`modbus FC ${fc}, ${clients} client(s), ${pollUs === null ? 'closed loop' : `paced (one poll per ${pollUs} µs per client)`}, all targets request by request: ${ctx.rounds} rounds × ${IN_TURN_SECONDS} s`);
         const { perTarget, loads } = await inTurnRounds(targets, ctx.rounds, {
           host: '', port: 0, clients, fc, warmupMs: WARMUP_MS, durationMs: IN_TURN_SECONDS * 1000, maxTx: 50_000_000, localAddress: BENCH.client,
-          ...(pollUs === null ? {} : { pollUs }),
+          ...(pollUs === null ? {} : { pollUs, ...(SLICE_MS > 0 ? { sliceMs: SLICE_MS } : {}) }),
         }, pin?.peers, gen);
         const perRound = new Map(targets.map((t, k) => [t.name, perTarget[k]!.map((x, r) => ({ ...x, target: t.name, load: loads[r]! }))]));
         const c = modbusCase(fc, clients, pollUs, 'requests', figuresOf(targets, perRound), loads, perRound);

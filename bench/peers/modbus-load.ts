@@ -15,7 +15,8 @@
  *
  * With `targets` (several endpoints) every client holds a connection to each and sends its
  * successive polls to them in turn, still one outstanding request at a time: all targets are
- * measured through the same moments of the machine, and each gets its own histogram.
+ * measured through the same moments of the machine, and each gets its own histogram. With
+ * `sliceMs` too, the turn is by time: all clients poll one target for a slice, then the next.
  * Usage: node modbus-load.js '{"host":..,"port":..,"clients":16,"fc":3,"warmupMs":300,"durationMs":2000,"maxTx":1e6,"localAddress":"127.0.20.11"}'
  *    or: node modbus-load.js --serve   → prints {"ready":true}, then runs one spec per stdin line
  *        (one JSON result line each): one process for a whole benchmark, no start-up per round.
@@ -41,6 +42,13 @@ export interface LoadSpec {
    * machine (request-level interleaving); results per target in `perTarget`, in this order.
    */
   readonly targets?: readonly { readonly host: string; readonly port: number }[];
+  /**
+   * With `targets`: every client's polls go to the same target for `sliceMs`, then all move on
+   * to the next (time slices) instead of each client taking the next target at every poll. For
+   * paced clients: polls due together reach one forwarder, as a poll cycle's burst does,
+   * instead of queueing behind the other targets' forwarders on a shared core.
+   */
+  readonly sliceMs?: number;
 }
 
 export interface LoadResult {
@@ -102,6 +110,8 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const periodNs = spec.pollUs !== undefined && spec.pollUs > 0 ? BigInt(Math.round(spec.pollUs * 1000)) : 0n;
   const socks: net.Socket[] = [];
   const kicks: (() => void)[] = [];
+  /** Time slices (spec.sliceMs) count from here. */
+  const epoch = process.hrtime.bigint();
   let finish: () => void = () => {};
   const done = new Promise<void>((r) => (finish = r));
   const connect = (k: number) =>
@@ -125,8 +135,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     let sent = 0n;
     let due = 0n;
     let cur = idx % conns.length;
+    const sliceNs = spec.sliceMs !== undefined && spec.sliceMs > 0 ? BigInt(Math.round(spec.sliceMs * 1e6)) : 0n;
     const send = () => {
       if (stopping) return;
+      if (sliceNs > 0n) cur = Number(((process.hrtime.bigint() - epoch) / sliceNs) % BigInt(conns.length));
       tid = (tid + 1) & 0xffff;
       const b = reqs[tid & 1]!;
       b.writeUInt16BE(tid, 0);
@@ -168,7 +180,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
               finish();
             }
           }
-          cur = (cur + 1) % conns.length;
+          if (sliceNs === 0n) cur = (cur + 1) % conns.length;
           if (periodNs === 0n) send();
           else sendWhenDue(k);
         }
