@@ -220,8 +220,9 @@ export async function benchModbus(ctxIn: BenchContext): Promise<BenchResult> {
 
 /** One case's ratios and verdicts from its interleaved rounds. */
 function modbusCase(fc: 3 | 16, clients: number, pollUs: number | null, interleaving: ModbusCase['interleaving'], figures: TargetFigures[], loads: number[], perRound: ReadonlyMap<TargetName, readonly RoundResult[]>): ModbusCase {
-  const og = figures.find((f) => f.target === 'otgate')!;
-  const nr = figures.find((f) => f.target === 'node-relay')!;
+  const og = figures.find((f) => f.target === 'otgate');
+  const nr = figures.find((f) => f.target === 'node-relay');
+  if (og === undefined || nr === undefined) throw new Error('the Modbus budget compares otgate with node-relay: BENCH_TARGETS must name both (and direct)');
   const nb = figures.find((f) => f.target === 'node-relay-b');
   const vs = {
     p50: ratio(og.addedUs!.p50, nr.addedUs!.p50),

@@ -6,7 +6,7 @@
  * (the real inspector and the daemon's GatewayEnv with metrics, audit store in a temp dir).
  * Usage: node proxy-variant.js VARIANT POLICY_FILE CONDUIT → prints {"port":N}.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InspectorFactory, PipelineEnv } from '../../daemon/pipeline/contract';
@@ -31,7 +31,9 @@ const passthrough: InspectorFactory = (_ctx, _env, sink) => ({
 let env: PipelineEnv;
 if (variant === 'daemon-env') {
   const holder = new PolicyHolder(policy, file);
-  const audit = AuditStore.open(path.join(mkdtempSync(path.join(os.tmpdir(), 'otgate-variant-')), 'audit.db'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'otgate-variant-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const audit = AuditStore.open(path.join(dir, 'audit.db'));
   const g = new GatewayEnv(holder, countFrame, (ctx) => audit.trafficCounter(trafficFlowOf(ctx, holder.policy)));
   g.onDecision((e) => audit.enqueue(e));
   env = g;
