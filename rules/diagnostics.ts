@@ -4,8 +4,8 @@
  */
 export const PolicyCodes = {
   'policy.unreadable': { severity: 'error', text: 'the file could not be read' },
-  'policy.yaml_syntax': { severity: 'error', text: 'YAML syntax error (includes duplicate keys)' },
-  'policy.yaml_warning': { severity: 'warning', text: 'YAML warning (e.g. an unknown tag)' },
+  'policy.yaml_syntax': { severity: 'error', text: 'YAML syntax error (includes duplicate keys, unknown tags, a second document, aliases expanding too far)' },
+  'policy.yaml_warning': { severity: 'warning', text: 'a %YAML version other than 1.2 (the file is read as 1.2)' },
   'policy.unknown_key': { severity: 'error', text: 'a key the format does not have (typo?)' },
   'policy.missing_key': { severity: 'error', text: 'a required key is missing' },
   'policy.wrong_type': { severity: 'error', text: 'a value of the wrong type (list vs. map, number vs. text)' },

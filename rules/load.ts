@@ -1,12 +1,11 @@
 /**
  * Policy text → validated, deep-frozen policy, or diagnostics that point at the offending node
  * (file:line:col, 1-based). Three passes, each only when the previous one is clean:
- * YAML (syntax, duplicate keys) → JSON Schema (policy.schema.json, precompiled by ajv) →
+ * YAML (syntax, duplicate keys; rules/yaml-source.ts) → JSON Schema (policy.schema.json, precompiled by ajv) →
  * semantic checks (names resolve, ranges ordered, CIDRs and listens parse, zones agree, no listen clashes).
  */
 import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { canonicalIp, cidrContains, parseCidr, parseIp, type Cidr } from './address';
 import { parseListen, wildcardOf } from './listen';
 import { PolicyCodes, pathText, type PathSegment, type PolicyCode, type PolicyDiagnostic } from './diagnostics';
@@ -25,6 +24,7 @@ import type { ConduitSpec, Policy } from './schema/policy';
 // ~15 MB of heap) at start-up. Options: POLICY_AJV_OPTIONS there (allErrors, verbose).
 import precompiled from './schema/policy-validator';
 import { closest, didYouMean } from './suggest';
+import { readYaml, type YamlSource } from './yaml-source';
 
 export type { PolicyDiagnostic } from './diagnostics';
 
@@ -49,20 +49,15 @@ export function loadPolicyFile(path: string): LoadResult {
 }
 
 export function loadPolicyText(text: string, file: string): LoadResult {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  const out = new Diagnostics(file, doc, lc);
-  for (const e of doc.errors) {
-    const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-    out.at('policy.yaml_syntax', p.line, p.col, '', firstLine(e.message));
+  const read = readYaml(text);
+  const out = new Diagnostics(file, read.source);
+  if (!read.ok) {
+    out.offset('policy.yaml_syntax', read.error.offset, read.error.message);
+    return out.result(null);
   }
-  for (const w of doc.warnings) {
-    const p = w.linePos?.[0] ?? lc.linePos(w.pos[0]);
-    out.at('policy.yaml_warning', p.line, p.col, '', firstLine(w.message));
-  }
-  if (out.hasErrors()) return out.result(null);
+  for (const w of read.warnings) out.offset('policy.yaml_warning', w.offset, w.message);
 
-  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const data = read.data;
   schemaErrors(validate(data), out);
   if (out.hasErrors()) return out.result(null);
 
@@ -71,32 +66,34 @@ export function loadPolicyText(text: string, file: string): LoadResult {
   return out.result(out.hasErrors() ? null : deepFreeze(policy));
 }
 
-const firstLine = (s: string): string => s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-
-/** Collects diagnostics, locating JSON paths in the YAML document. */
+/** Collects diagnostics, locating JSON paths in the YAML text. */
 class Diagnostics {
   private readonly list: PolicyDiagnostic[] = [];
 
   constructor(
     private readonly file: string,
-    private readonly doc: Document,
-    private readonly lc: LineCounter,
+    private readonly source: YamlSource,
   ) {}
 
   at(code: PolicyCode, line: number, col: number, path: string, message: string): void {
     this.list.push({ file: this.file, line, col, path, code, severity: PolicyCodes[code].severity, message });
   }
 
+  /** Report at a character offset (YAML syntax). */
+  offset(code: PolicyCode, offset: number, message: string): void {
+    const p = this.source.linePos(offset);
+    this.at(code, p.line, p.col, '', message);
+  }
+
   /** Report at a node; `key` points at the map key of the last segment instead of its value. */
   node(code: PolicyCode, segments: readonly PathSegment[], message: string, key = false): void {
-    const offset = this.locate(segments, key);
-    const p = this.lc.linePos(offset);
+    const p = this.source.linePos(this.source.locate(segments, key));
     this.at(code, p.line, p.col, pathText(segments), message);
   }
 
   /** 1-based line of a node (for "first defined at line N"). */
   lineOf(segments: readonly PathSegment[]): number {
-    return this.lc.linePos(this.locate(segments, false)).line;
+    return this.source.linePos(this.source.locate(segments, false)).line;
   }
 
   hasErrors(): boolean {
@@ -109,34 +106,7 @@ class Diagnostics {
     const warnings = sorted.filter((d) => d.severity === 'warning');
     return policy !== null && errors.length === 0 ? { ok: true, policy, warnings } : { ok: false, errors, warnings };
   }
-
-  private locate(segments: readonly PathSegment[], key: boolean): number {
-    let node: unknown = this.doc.contents;
-    let offset = rangeStart(node) ?? 0;
-    for (let i = 0; i < segments.length; i++) {
-      if (isAlias(node)) node = node.resolve(this.doc);
-      const seg = segments[i]!;
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
-        if (pair === undefined) break;
-        const keyStart = rangeStart(pair.key);
-        if ((key && i === segments.length - 1) || pair.value === null) return keyStart ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        node = node.items[seg];
-      } else {
-        break;
-      }
-      offset = rangeStart(node) ?? offset;
-    }
-    return offset;
-  }
 }
-
-const rangeStart = (n: unknown): number | null => {
-  const r = (n as Node | null | undefined)?.range;
-  return Array.isArray(r) ? r[0] : null;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Pass 2: ajv errors → one readable diagnostic each.

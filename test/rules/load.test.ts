@@ -52,7 +52,7 @@ describe('example policies', () => {
 describe('broken policies point at the offending node', () => {
   // [fixture, line, col, code, message fragment]
   const cases: [string, number, number, string, string][] = [
-    ['yaml-syntax', 14, 15, 'policy.yaml_syntax', 'Nested mappings are not allowed'],
+    ['yaml-syntax', 14, 21, 'policy.yaml_syntax', "a second ': ' on one line starts a nested map"],
     ['unknown-key', 22, 11, 'policy.unknown_key', "unknown key 'fucntions' (did you mean 'functions'?)"],
     ['wrong-type', 19, 18, 'policy.wrong_type', "'clients' must be a list (got 'hmi-1')"],
     ['unknown-zone', 9, 26, 'policy.unknown_zone', "unknown zone 'controll' (did you mean 'control'?)"],
