@@ -6,7 +6,12 @@
  * Writes never happen on the forwarding path: `enqueue` pushes onto a bounded in-memory queue
  * and returns; a timer (flushIntervalMs, unref'd) or a size threshold (batchSize, via
  * setImmediate) writes the queue in transactions of at most batchSize rows, yielding to the
- * event loop between them — in the daemon through the writer thread (writeInWorker, writer.ts),
+ * event loop between them. Two timers: a violation (or a pile of ALLOWED_PILE allowed rows)
+ * arms a one-shot write flushIntervalMs later; everything else — a few sampled allowed rows,
+ * the traffic counters — goes with a slow tick every allowedWaitMs (1 s). A timer that fires
+ * costs the forwarding thread tens of µs even with nothing to write, and a write ~40–100 µs
+ * whatever its size: ten of them a second were what set a polling master's p99 (BENCHMARKS.md,
+ * Hot-path changes, ninth round) — in the daemon through the writer thread (writeInWorker, writer.ts),
  * one batch at a time, so the forwarding thread only turns events into rows. When the queue is full, allowed
  * rows go first (an incoming deny evicts a queued allowed row); a deny or anomaly is dropped only
  * when the queue holds nothing but violations. Every drop is counted, violation drops are logged.
@@ -16,7 +21,7 @@
  * committed; only an OS crash or power loss can roll back the last transactions, and the file
  * stays consistent either way. `synchronous: 'full'` fsyncs each commit (survives power loss, at
  * one fsync per batch). What a crash can lose is what was still queued: ≤ flushIntervalMs of
- * rows, ≤ 1 s of traffic counters.
+ * denies and anomalies, ≤ allowedWaitMs (1 s) of sampled allowed rows and of traffic counters.
  */
 import { openSqlite, sqliteBinding, type SqlValue, type SqliteBindingChoice, type SqliteDb, type SqliteStatement } from './sqlite';
 import type { CompiledPolicy } from '../../rules/compiled';
@@ -42,6 +47,12 @@ const MINUTE_MS = 60_000;
 const MAX_PENDING_COUNTS = 100_000;
 /** How often open flows' traffic counters are written (a crash loses at most this much of them). */
 const COUNT_SPILL_MS = 1000;
+/**
+ * Allowed rows that arm a write without waiting for the slow tick. Under heavy sampling rows
+ * still go every 100–200 ms, so none lives long enough to be promoted out of V8's young
+ * generation (holding them a whole second grew the daemon's RSS 9–10 % over 1,000,000 tx).
+ */
+const ALLOWED_PILE = 32;
 
 /** A deny, an anomaly or an enforcement action: the rows that must survive overload. */
 export function isViolation(e: DecisionEvent): boolean {
@@ -95,6 +106,8 @@ export class AuditStore {
   private aq: DecisionEvent[] = [];
   private aseq: number[] = [];
   private ahash: (string | null)[] = [];
+  private readonly flushIntervalMs: number;
+  private readonly allowedWaitMs: number;
   private seq = 0;
   private policyHash: string | null = null;
 
@@ -109,7 +122,13 @@ export class AuditStore {
   private lastSpill = 0;
   private pendingCounts: CountRow[] = [];
 
+  /** The slow tick (allowedWaitMs): allowed rows, traffic counters, drop warnings. */
   private flushTimer: NodeJS.Timeout | null = null;
+  /** The one-shot write a violation or a pile arms (flushIntervalMs); reused through refresh(). */
+  private soonTimer: NodeJS.Timeout | null = null;
+  private soonArmed = false;
+  /** The next write spills the traffic counters whatever the clock says (the slow tick's). */
+  private spillNext = false;
   private pruneTimer: NodeJS.Timeout | null = null;
   private flushScheduled = false;
   private pruning = false;
@@ -132,6 +151,8 @@ export class AuditStore {
     this.maxAgeMs = (o.maxAgeDays ?? 90) * DAY_MS;
     this.maxQueue = Math.max(1, o.maxQueue ?? 20_000);
     this.batchSize = Math.max(1, o.batchSize ?? 256);
+    this.flushIntervalMs = Math.max(1, o.flushIntervalMs ?? 100);
+    this.allowedWaitMs = Math.max(this.flushIntervalMs, o.allowedWaitMs ?? COUNT_SPILL_MS);
     this.pruneBatch = Math.max(1, o.pruneBatch ?? 2000);
     this.now = o.now ?? Date.now;
     this.log = o.log ?? null;
@@ -143,7 +164,7 @@ export class AuditStore {
     }
     this.insertEvent = db.prepare(INSERT_EVENT_SQL);
     this.upsertCount = db.prepare(UPSERT_COUNT_SQL);
-    this.flushTimer = setInterval(() => this.onTimer(), Math.max(1, o.flushIntervalMs ?? 100));
+    this.flushTimer = setInterval(() => this.onTimer(), this.allowedWaitMs);
     this.flushTimer.unref();
     if (this.maxRows > 0 || this.maxAgeMs > 0) {
       this.pruneTimer = setInterval(() => this.pruneInBackground(), Math.max(1, o.pruneIntervalMs ?? 60_000));
@@ -233,10 +254,12 @@ export class AuditStore {
       this.vq.push(e);
       this.vseq.push(seq);
       this.vhash.push(this.policyHash);
+      this.armSoon();
     } else {
       this.aq.push(e);
       this.aseq.push(seq);
       this.ahash.push(this.policyHash);
+      if (this.aq.length === ALLOWED_PILE) this.armSoon();
     }
     if (!this.flushScheduled && this.vq.length + this.aq.length >= this.batchSize) {
       this.flushScheduled = true;
@@ -336,7 +359,8 @@ export class AuditStore {
     // Traffic counters go to SQLite at most once a second (or on flush()/close()): one upsert
     // per open flow every 100 ms would cost more than the sampled rows themselves.
     const now = this.now();
-    if (max === Infinity || now - this.lastSpill >= COUNT_SPILL_MS) {
+    if (this.spillNext || max === Infinity || now - this.lastSpill >= COUNT_SPILL_MS) {
+      this.spillNext = false;
       this.lastSpill = now;
       for (const t of this.dirtyTallies) {
         this.spill(t);
@@ -381,12 +405,13 @@ export class AuditStore {
       events.push(takeV ? eventRow(vq[i]!, vhash[i++]!) : eventRow(aq[j]!, ahash[j++]!));
     }
     const counts = this.pendingCounts.splice(0, c);
-    return {
+    const taken: Taken = {
       v: { e: vq.splice(0, i), seq: vseq.splice(0, i), hash: vhash.splice(0, i) },
       a: { e: aq.splice(0, j), seq: aseq.splice(0, j), hash: ahash.splice(0, j) },
       counts,
       batch: { events, counts },
     };
+    return taken;
   }
 
   private committed(t: Taken): void {
@@ -424,8 +449,10 @@ export class AuditStore {
     }
     this.committed(f.taken);
     if (!this.priorityLogged) this.logPriority();
-    // A backlog goes on at once; a few rows wait for the timer.
-    if (!this.closed && this.vq.length + this.aq.length >= this.batchSize) this.writeInBackground();
+    // A backlog goes on at once; violations (or a pile) that came meanwhile soon; a few rows wait for the slow tick.
+    if (this.closed) return;
+    if (this.vq.length + this.aq.length >= this.batchSize) this.writeInBackground();
+    else if (this.vq.length > 0 || this.aq.length >= ALLOWED_PILE) this.armSoon();
   }
 
   /** The writer thread is gone: this connection writes again, from the batch it had not committed. */
@@ -459,8 +486,27 @@ export class AuditStore {
     return this.inflight === null ? 0 : this.inflight.taken.batch.events.length;
   }
 
+  /** A write flushIntervalMs from now, unless one is already coming. */
+  private armSoon(): void {
+    if (this.soonArmed || this.closed) return;
+    this.soonArmed = true;
+    if (this.soonTimer === null) {
+      this.soonTimer = setTimeout(() => {
+        this.soonArmed = false;
+        this.writeInBackground();
+      }, this.flushIntervalMs);
+      this.soonTimer.unref();
+    } else {
+      this.soonTimer.refresh();
+    }
+  }
+
+  /** The slow tick: whatever is queued, and the traffic counters (a tick with neither writes nothing). */
   private onTimer(): void {
-    this.writeInBackground();
+    if (this.vq.length + this.aq.length > 0 || this.pendingCounts.length > 0 || this.dirtyTallies.length > 0) {
+      this.spillNext = true;
+      this.writeInBackground();
+    }
     if (this.violationDropsUnlogged > 0) {
       this.log?.warn(`audit queue full of violations: ${this.violationDropsUnlogged} deny/anomaly row(s) dropped`, {
         dropped: this.violationDropsUnlogged,
@@ -580,6 +626,7 @@ export class AuditStore {
   close(): void {
     if (this.closed) return;
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.soonTimer) clearTimeout(this.soonTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.flushTimer = this.pruneTimer = null;
     this.flush();

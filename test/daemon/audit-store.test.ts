@@ -184,6 +184,43 @@ describe.each(usableSqliteBindings())('%s', (b) => {
     });
   });
 
+  describe('which ticks write', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    test('a few allowed rows wait for the slow tick; a violation goes soon and takes them along', async () => {
+      const s = store('audit.db', { flushIntervalMs: 5, allowedWaitMs: 400 });
+      const t0 = Date.now();
+      s.enqueue(allowEvent(1));
+      s.enqueue(allowEvent(2));
+      await sleep(60); // a dozen flushIntervalMs
+      expect(committed()).toBe(0);
+      await eventually(() => committed() === 2, 2000);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(350); // the slow tick wrote them, not a 5 ms one
+      s.enqueue(allowEvent(3));
+      s.enqueue(denyEvent(4));
+      await eventually(() => committed() === 4, 300); // well before the next slow tick
+      expect(s.query({ limit: 10 }).map((r) => r.ts - T0)).toEqual([1, 2, 3, 4]);
+      expect(s.counts().transactions).toBe(2);
+    });
+
+    test('32 allowed rows go soon without waiting for the slow tick', async () => {
+      const s = store('audit.db', { flushIntervalMs: 5, allowedWaitMs: 3_600_000 });
+      for (let i = 0; i < 31; i++) s.enqueue(allowEvent(i));
+      await sleep(60);
+      expect(committed()).toBe(0);
+      s.enqueue(allowEvent(31));
+      await eventually(() => committed() === 32);
+    });
+
+    test('with the writer thread, a violation that came while a batch was in flight goes soon after it', async () => {
+      const s = store('audit.db', { flushIntervalMs: 5, allowedWaitMs: 3_600_000, writeInWorker: true });
+      s.enqueue(denyEvent(1));
+      await sleep(15); // its write started the writer thread: the batch is in flight for a while
+      s.enqueue(denyEvent(2)); // its timer fires while that batch is in flight, and writes nothing
+      await eventually(() => committed() === 2);
+    });
+  });
+
   describe('retention', () => {
     test('max age removes old rows in small batches, counters and relay events too', () => {
       const now = T0 + 10 * 86_400_000;
