@@ -54,13 +54,22 @@ export interface ModbusCase {
    * range over rounds — how far one round's verdict can be trusted on this machine.
    */
   readonly perRound: { p50: Spread; p99: Spread; txps: Spread; cpu: Spread };
-  /** The A/A control: node-relay-b's added latency ÷ node-relay's, pooled (null without node-relay-b). */
-  readonly aa: { p50: number; p99: number } | null;
+  /**
+   * The A/A control: node-relay-b's added latency ÷ node-relay's, pooled, and the median of the
+   * same ratio round by round (null without node-relay-b). How far each statistic strays between
+   * two identical relays says which of otgate's two figures to trust on this machine.
+   */
+  readonly aa: { p50: number; p99: number; roundsP50: number; roundsP99: number } | null;
   /**
    * Judged lines: latency from the latency pass (1 client closed loop, 16/64 paced); tx/s from
    * the throughput pass at 16/64 clients. null: not a budget line for this case (reported only).
    */
   readonly budget: { p50: boolean | null; p99: boolean | null; txps: boolean | null };
+}
+
+function aaControl(nb: TargetFigures, nr: TargetFigures, perRound: ReadonlyMap<TargetName, readonly RoundResult[]>): NonNullable<ModbusCase['aa']> {
+  const rounds = perRoundRatios(perRound, 'node-relay-b');
+  return { p50: ratio(nb.addedUs!.p50, nr.addedUs!.p50), p99: ratio(nb.addedUs!.p99, nr.addedUs!.p99), roundsP50: rounds.p50.median, roundsP99: rounds.p99.median };
 }
 
 /** Per-round otgate ÷ node-relay ratios of added p50 / p99, tx/s and CPU per tx. */
@@ -236,7 +245,7 @@ function modbusCase(fc: 3 | 16, clients: number, pollUs: number | null, interlea
   const latencyJudged = interleaving === 'requests';
   return {
     fc, clients, load, pollUs, interleaving, figures, loads, vsNodeRelay: vs, perRound: perRoundRatios(perRound),
-    aa: nb?.addedUs ? { p50: ratio(nb.addedUs.p50, nr.addedUs!.p50), p99: ratio(nb.addedUs.p99, nr.addedUs!.p99) } : null,
+    aa: nb?.addedUs ? aaControl(nb, nr, perRound) : null,
     budget: {
       p50: latencyJudged ? vs.p50 <= 1.1 : null,
       p99: latencyJudged ? vs.p99 <= 1.15 : null,
@@ -319,8 +328,9 @@ const range = (s: Spread): string => (Number.isFinite(s.min) ? `${s.min}–${s.m
 /** " (rounds on both sides)" when single rounds alone would have judged either way: the verdict is within the noise. */
 const straddles = (sp: Spread, limit: number): string => (Number.isFinite(sp.min) && sp.min <= limit && sp.max >= limit ? ', rounds on both sides' : '');
 
-/** "; A/A ×r" — how far a second copy of the relay landed from the first in the same rounds. */
-const aaNote = (c: ModbusCase, q: 'p50' | 'p99'): string => (c.aa === null ? '' : `; A/A ×${c.aa[q]}`);
+/** "; A/A ×r, rounds ×m" — how far a second copy of the relay landed from the first in the same rounds (pooled; median of rounds). */
+const aaNote = (c: ModbusCase, q: 'p50' | 'p99'): string =>
+  c.aa === null ? '' : `; A/A ×${c.aa[q]}, rounds ×${c.aa[q === 'p50' ? 'roundsP50' : 'roundsP99']}`;
 
 export function modbusBudget(cases: readonly ModbusCase[]) {
   return cases.flatMap((c) => {
