@@ -4,17 +4,19 @@
  * better-sqlite3 would abort the process (runtime-check.ts).
  *
  * Writes never happen on the forwarding path: `enqueue` pushes onto a bounded in-memory queue
- * and returns; a timer (flushIntervalMs, unref'd) or a size threshold (batchSize, via
- * setImmediate) writes the queue in transactions of at most batchSize rows, yielding to the
- * event loop between them. Two timers: a violation (or a pile of ALLOWED_PILE allowed rows)
- * arms a one-shot write flushIntervalMs later; everything else — a few sampled allowed rows,
- * the traffic counters — goes with a slow tick every allowedWaitMs (1 s). A timer that fires
- * costs the forwarding thread tens of µs even with nothing to write, and a write ~40–100 µs
- * whatever its size: ten of them a second were what set a polling master's p99 (BENCHMARKS.md,
- * Hot-path changes, ninth round) — in the daemon through the writer thread (writeInWorker, writer.ts),
- * one batch at a time, so the forwarding thread only turns events into rows. When the queue is full, allowed
- * rows go first (an incoming deny evicts a queued allowed row); a deny or anomaly is dropped only
- * when the queue holds nothing but violations. Every drop is counted, violation drops are logged.
+ * (queue.ts) and returns; writes take at most batchSize rows per transaction and yield to the
+ * event loop between them — in the daemon through the writer thread (writeInWorker, writer.ts),
+ * one batch at a time, so the forwarding thread only turns events into rows. When the queue is
+ * full, allowed rows go first (an incoming deny evicts a queued allowed row); a deny or anomaly
+ * is dropped only when the queue holds nothing but violations. Every drop is counted, violation
+ * drops are logged.
+ *
+ * When a write happens: a violation (or ALLOWED_PILE allowed rows) arms a one-shot write
+ * flushIntervalMs (100 ms) later; a few sampled allowed rows and the traffic counters go with a
+ * slow tick every allowedWaitMs (1 s); a queue of batchSize goes on the next turn. A timer that
+ * fires costs the forwarding thread tens of µs even with nothing to write, and a write 40–100 µs
+ * whatever its size: ten a second were what set a polling master's p99 (BENCHMARKS.md,
+ * Hot-path changes, ninth round).
  *
  * Durability: WAL + synchronous=NORMAL. A commit has been written to the WAL file (in the OS page
  * cache) before `flush()` returns, so a process crash (kill -9, OOM, abort) loses nothing
@@ -24,12 +26,14 @@
  * denies and anomalies, ≤ allowedWaitMs (1 s) of sampled allowed rows and of traffic counters.
  */
 import { openSqlite, sqliteBinding, type SqlValue, type SqliteBindingChoice, type SqliteDb, type SqliteStatement } from './sqlite';
-import type { CompiledPolicy } from '../../rules/compiled';
-import type { DecisionEvent, FlowContext, ProtocolName } from '../pipeline/contract';
-import { endpointText } from '../pipeline/events';
+import type { DecisionEvent, ProtocolName } from '../pipeline/contract';
 import { countAuditDrop, countAuditFlushError, countAuditPruned, countAuditWritten } from '../stats';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations';
-import { eventRow, fieldsJson, INSERT_EVENT_SQL, runBatch, UPSERT_COUNT_SQL, type CountRow, type WriteBatch } from './rows';
+import { fieldsJson, INSERT_EVENT_SQL, runBatch, UPSERT_COUNT_SQL, type CountRow, type WriteBatch } from './rows';
+import { DecisionQueue, type TakenRows } from './queue';
+import { FlowTally } from './traffic';
+
+export { trafficFlowOf } from './traffic';
 import { startWriter, type AuditWriter } from './writer';
 import { pruneStep } from './retention';
 import { clampLimit, relayEventRow, storedEvent, type EventRowRaw, type RelayRowRaw } from './read-rows';
@@ -59,29 +63,9 @@ export function isViolation(e: DecisionEvent): boolean {
   return e.verdict === 'deny' || e.anomaly !== null || (e.action !== 'forwarded' && e.action !== 'observed');
 }
 
-/** The counter key of a flow: asset names where the policy knows the endpoints. */
-export function trafficFlowOf(ctx: FlowContext, policy: CompiledPolicy | null): TrafficFlow {
-  return {
-    conduit: ctx.conduit,
-    proto: ctx.protocol,
-    client: policy?.assetByAddress(ctx.client.ip)?.name ?? ctx.client.ip,
-    server: policy?.assetByAddress(ctx.server.ip)?.name ?? endpointText(ctx.server),
-  };
-}
-
-/** Per-flow counter cells: zero allocation per PDU once a service has been seen this minute. */
-class FlowTally {
-  minute = -1;
-  dirty = false;
-  readonly cells = new Map<string, [allow: number, deny: number]>();
-  constructor(readonly flow: TrafficFlow) {}
-}
-
-/** Rows taken off the queues for one write, to be put back at the front if it fails. */
+/** Rows taken off the queue for one write, to be put back at the front if it fails. */
 interface Taken {
-  /** Violations and allowed rows, each in arrival order, with their seq and policy hash. */
-  readonly v: { readonly e: DecisionEvent[]; readonly seq: number[]; readonly hash: (string | null)[] };
-  readonly a: { readonly e: DecisionEvent[]; readonly seq: number[]; readonly hash: (string | null)[] };
+  readonly rows: TakenRows;
   readonly counts: CountRow[];
   readonly batch: WriteBatch;
 }
@@ -99,16 +83,9 @@ export class AuditStore {
   private readonly log: AuditLog | null;
   readonly readonly: boolean;
 
-  // Two queues so overload can evict allowed rows in O(1); seq restores arrival order at write.
-  private vq: DecisionEvent[] = [];
-  private vseq: number[] = [];
-  private vhash: (string | null)[] = [];
-  private aq: DecisionEvent[] = [];
-  private aseq: number[] = [];
-  private ahash: (string | null)[] = [];
+  private readonly queue = new DecisionQueue();
   private readonly flushIntervalMs: number;
   private readonly allowedWaitMs: number;
-  private seq = 0;
   private policyHash: string | null = null;
 
   private dirtyTallies: FlowTally[] = [];
@@ -230,38 +207,27 @@ export class AuditStore {
   enqueue(e: DecisionEvent): void {
     if (this.closed || this.readonly) return;
     const violation = isViolation(e);
-    if (this.vq.length + this.aq.length + this.inflightRows() >= this.maxQueue) {
+    const q = this.queue;
+    if (q.length + this.inflightRows() >= this.maxQueue) {
       if (!violation) {
         this.droppedAllowed++;
         countAuditDrop('allowed');
         return;
       }
-      if (this.aq.length === 0) {
+      if (q.allowed === 0) {
         this.droppedViolation++;
         this.violationDropsUnlogged++;
         countAuditDrop('violation');
         return;
       }
       // Evict the newest queued allowed row to make room for the violation.
-      this.aq.pop();
-      this.aseq.pop();
-      this.ahash.pop();
+      q.evictNewestAllowed();
       this.droppedAllowed++;
       countAuditDrop('allowed');
     }
-    const seq = this.seq++;
-    if (violation) {
-      this.vq.push(e);
-      this.vseq.push(seq);
-      this.vhash.push(this.policyHash);
-      this.armSoon();
-    } else {
-      this.aq.push(e);
-      this.aseq.push(seq);
-      this.ahash.push(this.policyHash);
-      if (this.aq.length === ALLOWED_PILE) this.armSoon();
-    }
-    if (!this.flushScheduled && this.vq.length + this.aq.length >= this.batchSize) {
+    q.push(e, violation, this.policyHash);
+    if (violation || q.allowed === ALLOWED_PILE) this.armSoon();
+    if (!this.flushScheduled && q.length >= this.batchSize) {
       this.flushScheduled = true;
       setImmediate(() => {
         this.flushScheduled = false;
@@ -295,17 +261,7 @@ export class AuditStore {
 
   /** Moves a flow's counts into the pending rows (minute rollover or flush). */
   private spill(t: FlowTally): void {
-    const f = t.flow;
-    for (const [service, cell] of t.cells) {
-      for (let i = 0; i < 2; i++) {
-        const n = cell[i]!;
-        if (n === 0) continue;
-        if (this.pendingCounts.length < MAX_PENDING_COUNTS) {
-          this.pendingCounts.push([t.minute, f.conduit ?? '', f.proto, f.client, f.server, service, i === 0 ? 'allow' : 'deny', n]);
-        }
-        cell[i] = 0;
-      }
-    }
+    t.spillInto(this.pendingCounts, MAX_PENDING_COUNTS);
   }
 
   /**
@@ -368,7 +324,7 @@ export class AuditStore {
       }
       this.dirtyTallies = [];
     }
-    if (this.vq.length + this.aq.length === 0 && this.pendingCounts.length === 0) return false;
+    if (this.queue.length === 0 && this.pendingCounts.length === 0) return false;
     if (this.startWriter !== null) {
       this.writer = this.startWriter();
       this.startWriter = null;
@@ -392,26 +348,10 @@ export class AuditStore {
 
   /** Up to `max` rows off the queues in arrival order, and counter rows within the same budget. */
   private take(max: number): Taken {
-    const { vq, vseq, vhash, aq, aseq, ahash } = this;
-    const n = Math.min(vq.length + aq.length, max);
+    const rows = this.queue.take(max);
     // Counter rows share the transaction's row budget (events first), so no commit runs long.
-    const c = Math.min(this.pendingCounts.length, Math.max(0, max - n));
-    const events: WriteBatch['events'] = [];
-    let i = 0;
-    let j = 0;
-    for (let k = 0; k < n; k++) {
-      // Merge the two queues back into arrival order.
-      const takeV = j >= aq.length || (i < vq.length && vseq[i]! < aseq[j]!);
-      events.push(takeV ? eventRow(vq[i]!, vhash[i++]!) : eventRow(aq[j]!, ahash[j++]!));
-    }
-    const counts = this.pendingCounts.splice(0, c);
-    const taken: Taken = {
-      v: { e: vq.splice(0, i), seq: vseq.splice(0, i), hash: vhash.splice(0, i) },
-      a: { e: aq.splice(0, j), seq: aseq.splice(0, j), hash: ahash.splice(0, j) },
-      counts,
-      batch: { events, counts },
-    };
-    return taken;
+    const counts = this.pendingCounts.splice(0, Math.max(0, max - rows.events.length));
+    return { rows, counts, batch: { events: rows.events, counts } };
   }
 
   private committed(t: Taken): void {
@@ -426,14 +366,9 @@ export class AuditStore {
   private failed(t: Taken, msg: string): void {
     this.flushErrors++;
     countAuditFlushError();
-    this.vq = t.v.e.concat(this.vq);
-    this.vseq = t.v.seq.concat(this.vseq);
-    this.vhash = t.v.hash.concat(this.vhash);
-    this.aq = t.a.e.concat(this.aq);
-    this.aseq = t.a.seq.concat(this.aseq);
-    this.ahash = t.a.hash.concat(this.ahash);
+    this.queue.putBack(t.rows);
     this.pendingCounts = t.counts.concat(this.pendingCounts).slice(0, MAX_PENDING_COUNTS);
-    const queued = this.vq.length + this.aq.length;
+    const queued = this.queue.length;
     if (msg !== this.lastFlushError) this.log?.error(`audit store write failed (${queued} rows stay queued): ${msg}`, { queued });
     this.lastFlushError = msg;
   }
@@ -451,8 +386,8 @@ export class AuditStore {
     if (!this.priorityLogged) this.logPriority();
     // A backlog goes on at once; violations (or a pile) that came meanwhile soon; a few rows wait for the slow tick.
     if (this.closed) return;
-    if (this.vq.length + this.aq.length >= this.batchSize) this.writeInBackground();
-    else if (this.vq.length > 0 || this.aq.length >= ALLOWED_PILE) this.armSoon();
+    if (this.queue.length >= this.batchSize) this.writeInBackground();
+    else if (this.queue.violations > 0 || this.queue.allowed >= ALLOWED_PILE) this.armSoon();
   }
 
   /** The writer thread is gone: this connection writes again, from the batch it had not committed. */
@@ -503,7 +438,7 @@ export class AuditStore {
 
   /** The slow tick: whatever is queued, and the traffic counters (a tick with neither writes nothing). */
   private onTimer(): void {
-    if (this.vq.length + this.aq.length > 0 || this.pendingCounts.length > 0 || this.dirtyTallies.length > 0) {
+    if (this.queue.length > 0 || this.pendingCounts.length > 0 || this.dirtyTallies.length > 0) {
       this.spillNext = true;
       this.writeInBackground();
     }
@@ -608,7 +543,7 @@ export class AuditStore {
     return {
       ...r,
       relayEvents: relay.n,
-      queued: this.vq.length + this.aq.length + this.inflightRows(),
+      queued: this.queue.length + this.inflightRows(),
       written: this.written,
       transactions: this.transactions,
       flushErrors: this.flushErrors,

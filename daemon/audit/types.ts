@@ -7,11 +7,11 @@ export interface AuditStoreOptions {
   readonly maxRows?: number;
   /** Drop rows (events, counters, relay events) older than this. Default 90. 0 = no cap. */
   readonly maxAgeDays?: number;
-  /** Batch writer period: denies and anomalies are written at the next tick. Default 100 ms. */
+  /** How soon a deny or anomaly (or 32 queued allowed rows) is written. Default 100 ms. */
   readonly flushIntervalMs?: number;
   /**
-   * How long a few allowed (sampled) rows may wait for a tick that writes anyway (violations,
-   * the once-a-second traffic counters); 32 queued go at the next tick. Default 1,000 ms.
+   * The slow tick: how long a few allowed (sampled) rows and the traffic counters may wait for
+   * a write. Default 1,000 ms (at least flushIntervalMs).
    */
   readonly allowedWaitMs?: number;
   /** Queue bound (events waiting for the writer). Default 20,000. */
