@@ -29,19 +29,17 @@ export type YamlRead =
   | { readonly ok: false; readonly error: YamlProblem; readonly source: YamlSource };
 
 export function readYaml(text: string): YamlRead {
-  const source = new YamlSource(text);
   let events: Event[];
   let docs: unknown[];
   try {
     events = parseEvents(text, { maxDepth: MAX_DEPTH });
     const bad = checkEvents(text, events);
-    if (bad) return { ok: false, error: bad, source };
-    source.events = events;
+    if (bad) return { ok: false, error: bad, source: new YamlSource(text, null) };
     docs = constructFromEvents(events, { source: text, schema: CORE_SCHEMA, maxAliases: -1 });
   } catch (err) {
-    return { ok: false, error: problemOf(text, err), source };
+    return { ok: false, error: problemOf(text, err), source: new YamlSource(text, null) };
   }
-  return { ok: true, data: docs[0] ?? null, warnings: directiveWarnings(text, events), source };
+  return { ok: true, data: docs[0] ?? null, warnings: directiveWarnings(text, events), source: new YamlSource(text, events) };
 }
 
 function problemOf(text: string, err: unknown): YamlProblem {
@@ -128,12 +126,14 @@ type PosNode =
 
 /** The text, its line starts, and (built on the first diagnostic only) a tree of node offsets. */
 export class YamlSource {
-  /** Set once the events are known good; positions fall back to the document start without them. */
-  events: readonly Event[] | null = null;
   private lineStarts: number[] | null = null;
   private root: PosNode | null | undefined;
 
-  constructor(readonly text: string) {}
+  /** `events`: null when the text did not parse (positions then fall back to the start). */
+  constructor(
+    readonly text: string,
+    private readonly events: readonly Event[] | null,
+  ) {}
 
   /** 1-based line and column of a character offset (CRLF counts as one line break). */
   linePos(offset: number): { line: number; col: number } {
